@@ -1,0 +1,40 @@
+# Atende: `make run` builds and runs it on the embedded default (SQLite and an
+# in-process NATS, data in ./atende-data); `make test` runs every test.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/atende/atende/internal/cli.Version=$(VERSION) -X github.com/atende/atende/internal/cli.Commit=$(COMMIT)
+SQLC     := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.29.0
+
+# The store conformance suite runs every storage test on SQLite and on this
+# PostgreSQL (each test in a database of its own, dropped afterwards). Outside
+# CI an unreachable server skips the PostgreSQL variants; under CI=true it
+# fails them.
+export ATENDE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export ATENDE_TEST_NATS_URL ?= nats://127.0.0.1:4222
+
+.PHONY: build run test vet generate clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/atende ./cmd/atende
+
+run: build
+	./bin/atende serve
+
+vet:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -race -count=1 ./...
+	# The routing race test at full size on SQLite: under -race pure-Go
+	# SQLite is too slow for it, so it runs once more without.
+	$(GO) test -count=1 -run 'TestConcurrentEngines' ./internal/routing/
+
+# Regenerates internal/store/*_gen.go from internal/store/queries/*.sql.
+generate:
+	$(GO) run $(SQLC) generate
+
+clean:
+	rm -rf bin

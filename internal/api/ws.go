@@ -1,0 +1,47 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/coder/websocket"
+
+	"github.com/atende/atende/internal/auth"
+)
+
+// websocket upgrades to the event stream: /api/v1/ws?after=SEQ replays what
+// the client missed after SEQ, then forwards live events. It is
+// authenticated like every route (cookie or bearer token); browsers may
+// connect only from the server's own origin (or the public URL's).
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var after int64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return badRequest("invalid_query", "after must be the last event sequence you saw (0 or more)")
+		}
+		after = n
+	}
+	if s.hub == nil {
+		return &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "real-time events are not available"}
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.wsOrigins})
+	if err != nil {
+		return nil // Accept has answered (403 for a foreign origin, 426 otherwise)
+	}
+	defer conn.CloseNow()
+	if err := s.hub.Serve(r.Context(), conn, p, after); err != nil {
+		s.log.Warn("websocket", "user", p.UserID, "err", err)
+	}
+	return nil
+}
+
+// originPatterns lists origins allowed besides the request's own host.
+func originPatterns(publicURL string) []string {
+	u, err := url.Parse(publicURL)
+	if publicURL == "" || err != nil || u.Host == "" {
+		return nil
+	}
+	return []string{u.Host}
+}

@@ -1,0 +1,176 @@
+// Package channel is the edge between providers and the conversation engine.
+//
+// An adapter verifies a provider's webhook, normalises it into an Inbound
+// and hands it to Receiver.Receive, which stores it in one transaction: the
+// contact found or created, the open conversation found or a new one opened
+// and queued, the message stored once per provider message id. Only after
+// that commits does the adapter acknowledge the webhook, so an acknowledged
+// message is never lost and a redelivered one is never stored twice.
+//
+// Outbound messages are written with an outbox row in the same transaction
+// as the message; the Relay sends them through the channel's Adapter with
+// retries, exponential backoff with jitter and a per-channel rate limit.
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atende/atende/internal/clock"
+	"github.com/atende/atende/internal/contact"
+	"github.com/atende/atende/internal/conversation"
+	"github.com/atende/atende/internal/routing"
+	"github.com/atende/atende/internal/store"
+)
+
+// Inbound is a customer's message as an adapter normalised it.
+type Inbound struct {
+	ChannelID int64
+	// ProviderMessageID is the provider's id for the message; redeliveries
+	// carry the same id.
+	ProviderMessageID string
+	From              contact.Identity
+	Profile           contact.Profile
+	Kind              string // text, image, audio, video, document, location, contact, template
+	Body              string
+	Attachments       []conversation.Attachment
+	Metadata          map[string]any
+	// QuotedProviderID is the provider's id of the message this one answers.
+	QuotedProviderID string
+}
+
+// Received says what Receive stored.
+type Received struct {
+	MessageID      int64
+	ConversationID int64
+	ContactID      int64
+	// Duplicate: the message was already stored; nothing changed.
+	Duplicate bool
+	// Opened: a new conversation was opened (and queued) for it.
+	Opened bool
+}
+
+// Receiver is the one entry point for inbound messages.
+type Receiver struct {
+	db     *store.DB
+	clock  clock.Clock
+	engine *routing.Engine
+}
+
+// NewReceiver returns a Receiver.
+func NewReceiver(db *store.DB, clk clock.Clock, engine *routing.Engine) *Receiver {
+	return &Receiver{db: db, clock: clk, engine: engine}
+}
+
+// ErrNoDepartment: the channel has no department to queue conversations in.
+var ErrNoDepartment = errors.New("channel has no department")
+
+// Receive stores an inbound message, exactly once per provider message id.
+// When it returns nil the message is committed and may be acknowledged.
+func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
+	if in.ProviderMessageID == "" {
+		return Received{}, errors.New("inbound message without a provider message id")
+	}
+	var out Received
+	err := r.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		out = Received{}
+		if dup, err := q.GetMessageByProviderID(ctx, store.GetMessageByProviderIDParams{
+			ChannelID: store.NullID(in.ChannelID), ProviderMessageID: store.NullString{String: in.ProviderMessageID, Valid: true},
+		}); err == nil {
+			out = Received{MessageID: dup.ID, ConversationID: dup.ConversationID, Duplicate: true}
+			return nil
+		} else if !errors.Is(store.Translate(err), store.ErrNotFound) {
+			return err
+		}
+		ch, err := q.GetChannelByID(ctx, in.ChannelID)
+		if err != nil {
+			return fmt.Errorf("channel %d: %w", in.ChannelID, err)
+		}
+		if !ch.DepartmentID.Valid {
+			return fmt.Errorf("channel %d: %w", ch.ID, ErrNoDepartment)
+		}
+		now := r.clock.Now()
+		contactID, _, err := contact.Resolve(ctx, q, now, ch.AccountID, in.From, in.Profile)
+		if err != nil {
+			return fmt.Errorf("contact for %s %q: %w", in.From.Kind, in.From.Value, err)
+		}
+		c, err := q.FindOpenConversation(ctx, store.FindOpenConversationParams{ContactID: contactID, ChannelID: store.NullID(ch.ID)})
+		switch {
+		case errors.Is(store.Translate(err), store.ErrNotFound):
+			// Closed and abandoned conversations never reopen: a new one
+			// starts, and shows the earlier ones as history.
+			c, err = conversation.Open(ctx, q, now, conversation.NewConversation{
+				AccountID: ch.AccountID, ChannelID: ch.ID, DepartmentID: ch.DepartmentID.Int64, ContactID: contactID,
+			})
+			if err != nil {
+				return err
+			}
+			out.Opened = true
+			r.engine.Enqueued(fx, c)
+		case err != nil:
+			return err
+		}
+		var quoted int64
+		if in.QuotedProviderID != "" {
+			if m, err := q.GetMessageByProviderID(ctx, store.GetMessageByProviderIDParams{
+				ChannelID: store.NullID(ch.ID), ProviderMessageID: store.NullString{String: in.QuotedProviderID, Valid: true},
+			}); err == nil && m.ConversationID == c.ID {
+				quoted = m.ID
+			}
+		}
+		msg, err := conversation.Append(ctx, q, now, conversation.NewMessage{
+			AccountID: ch.AccountID, ConversationID: c.ID, ChannelID: ch.ID, Direction: conversation.In, Kind: in.Kind,
+			SenderType: "contact", SenderID: contactID, Body: in.Body, QuotedID: quoted, Attachments: in.Attachments,
+			Metadata: in.Metadata, ProviderID: in.ProviderMessageID,
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := r.engine.CustomerMessage(ctx, q, fx, c); err != nil {
+			return err
+		}
+		fx.Publish(ch.AccountID, routing.Event{Kind: "message.created", ConversationID: c.ID, MessageID: msg.ID})
+		out.MessageID, out.ConversationID, out.ContactID = msg.ID, c.ID, contactID
+		return nil
+	})
+	return out, err
+}
+
+// Outbound is a message for the provider to deliver.
+type Outbound struct {
+	MessageID    int64
+	Channel      store.Channel
+	Conversation store.Conversation
+	Message      store.Message
+}
+
+// Adapter sends messages through a provider.
+type Adapter interface {
+	// Send delivers m and returns the provider's message id. Errors are
+	// retried unless wrapped with Permanent; a *RateLimited error asks to
+	// wait before the next attempt.
+	Send(ctx context.Context, m Outbound) (providerID string, err error)
+}
+
+// permanentError is a failure retrying cannot fix (invalid recipient,
+// message refused).
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return permanentError{err} }
+
+// RateLimited is the provider asking to slow down.
+type RateLimited struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
+}
+func (e *RateLimited) Unwrap() error { return e.Err }

@@ -1,0 +1,454 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nats-io/nats.go"
+
+	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/clock"
+	"github.com/atende/atende/internal/events"
+	"github.com/atende/atende/internal/routing"
+	"github.com/atende/atende/internal/store"
+)
+
+// NATS subjects, by account: numbered events, and typing (ephemeral, never
+// stored).
+const (
+	subjectEvents = "atende.events."
+	subjectTyping = "atende.typing."
+)
+
+// PublishEvents sends numbered events to every node; it is the Sequencer's
+// publish function.
+func (b *Bus) PublishEvents(ctx context.Context, evs []events.Stored) {
+	for _, e := range evs {
+		data, err := json.Marshal(e)
+		if err != nil {
+			continue
+		}
+		if err := b.conn.Publish(subjectEvents+strconv.FormatInt(e.AccountID, 10), data); err != nil {
+			// The event is safe in the database: clients get it on their next
+			// event (gap filled) or reconnection. Operators should still know.
+			b.log.Warn("publish event on NATS", "account", e.AccountID, "seq", e.Seq, "err", err)
+		}
+	}
+}
+
+// Presence is told when an agent's connections come and go (the routing
+// engine: its disconnect grace period starts when the last one drops).
+type Presence interface {
+	Connected(ctx context.Context, p auth.Principal) error
+	Disconnected(ctx context.Context, p auth.Principal) error
+}
+
+// Hub holds this node's WebSockets and forwards to each the events it may
+// see, in sequence order, whichever node they happened on.
+type Hub struct {
+	db       *store.DB
+	bus      *Bus
+	presence Presence
+	log      *slog.Logger
+
+	mu    sync.Mutex
+	feeds map[int64]*feed     // by account
+	users map[int64][]*client // by user
+	subs  []*nats.Subscription
+}
+
+// feed is one account's stream on this node.
+type feed struct {
+	last    int64 // the last sequence forwarded
+	clients map[*client]bool
+}
+
+// NewHub subscribes to every account's events and typing on NATS.
+func NewHub(db *store.DB, bus *Bus, presence Presence, log *slog.Logger) (*Hub, error) {
+	h := &Hub{db: db, bus: bus, presence: presence, log: log, feeds: map[int64]*feed{}, users: map[int64][]*client{}}
+	sub, err := bus.conn.Subscribe(subjectEvents+"*", h.onEvent)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to events: %w", err)
+	}
+	typing, err := bus.conn.Subscribe(subjectTyping+"*", h.onTyping)
+	if err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("subscribe to typing: %w", err)
+	}
+	h.subs = []*nats.Subscription{sub, typing}
+	return h, nil
+}
+
+// Close unsubscribes; open sockets end with their requests.
+func (h *Hub) Close() {
+	for _, s := range h.subs {
+		s.Unsubscribe()
+	}
+}
+
+// heartbeat is how often the hub tells the engine its agents are still
+// connected (calling off disconnects another node may have started) and
+// reloads their departments.
+const heartbeat = 20 * time.Second
+
+// Run keeps presence and permissions fresh until ctx ends.
+func (h *Hub) Run(ctx context.Context) {
+	clock.Every(ctx, heartbeat, h.refresh)
+}
+
+// refresh tells the engine this node's agents are still connected and
+// reloads their departments.
+func (h *Hub) refresh(ctx context.Context) {
+	h.mu.Lock()
+	var clients []*client
+	for _, cs := range h.users {
+		clients = append(clients, cs[0])
+	}
+	h.mu.Unlock()
+	for _, c := range clients {
+		if err := h.presence.Connected(ctx, c.p); err != nil && ctx.Err() == nil {
+			h.log.Warn("presence heartbeat", "user", c.p.UserID, "err", err)
+		}
+		if v, err := h.viewer(ctx, c.p); err == nil {
+			h.mu.Lock()
+			for _, other := range h.users[c.p.UserID] {
+				other.viewer = v
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+func (h *Hub) viewer(ctx context.Context, p auth.Principal) (events.Viewer, error) {
+	deps, err := h.db.Read().ListUserDepartments(ctx, store.ListUserDepartmentsParams{AccountID: p.AccountID, UserID: p.UserID})
+	if err != nil {
+		return events.Viewer{}, err
+	}
+	v := events.Viewer{UserID: p.UserID, AccountID: p.AccountID, Role: p.Role, Departments: map[int64]bool{}}
+	for _, d := range deps {
+		v.Departments[d.ID] = true
+	}
+	return v, nil
+}
+
+// onEvent forwards a numbered event to this node's sockets, in order: an
+// event ahead of the next expected one means others are still in flight (or
+// came through another node), so the gap is read from the database first. A
+// committed N+1 implies a committed N, so the gap is always there to read.
+func (h *Hub) onEvent(m *nats.Msg) {
+	var s events.Stored
+	if err := json.Unmarshal(m.Data, &s); err != nil {
+		h.log.Warn("malformed event on NATS", "subject", m.Subject, "err", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f := h.feeds[s.AccountID]
+	if f == nil || s.Seq <= f.last {
+		return
+	}
+	if s.Seq > f.last+1 {
+		rows, err := h.db.Read().ListEventsBetween(context.Background(), store.ListEventsBetweenParams{
+			AccountID: s.AccountID, After: store.NullInt64{Int64: f.last, Valid: true}, Before: store.NullInt64{Int64: s.Seq, Valid: true}})
+		if err != nil {
+			h.log.Warn("fill event gap", "account", s.AccountID, "from", f.last, "to", s.Seq, "err", err)
+		}
+		for _, r := range rows {
+			h.forward(f, events.FromRow(r))
+		}
+	}
+	h.forward(f, s)
+}
+
+// forward sends s to the feed's clients that may see it. Called with h.mu.
+func (h *Hub) forward(f *feed, s events.Stored) {
+	f.last = s.Seq
+	for c := range f.clients {
+		if !c.viewer.Visible(s) {
+			continue
+		}
+		if c.syncing {
+			c.pending = append(c.pending, s)
+			continue
+		}
+		c.deliver(s)
+	}
+}
+
+// typing is an ephemeral "someone is typing" signal.
+type typing struct {
+	AccountID      int64  `json:"account_id"`
+	ConversationID int64  `json:"conversation_id"`
+	DepartmentID   int64  `json:"department_id"`
+	AgentID        int64  `json:"agent_id"`
+	UserID         int64  `json:"user_id"`
+	Name           string `json:"name"`
+}
+
+func (h *Hub) onTyping(m *nats.Msg) {
+	var t typing
+	if err := json.Unmarshal(m.Data, &t); err != nil {
+		return
+	}
+	audience := events.Stored{AccountID: t.AccountID, Scope: events.ScopeAgent, DepartmentID: t.DepartmentID, AgentID: t.AgentID}
+	if t.AgentID == 0 {
+		audience.Scope = events.ScopeDepartment
+	}
+	frame, _ := json.Marshal(map[string]any{"type": "typing", "conversation_id": t.ConversationID, "user_id": t.UserID, "name": t.Name})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f := h.feeds[t.AccountID]; f != nil {
+		for c := range f.clients {
+			if c.p.UserID != t.UserID && !c.syncing && c.viewer.Visible(audience) {
+				c.push(frame)
+			}
+		}
+	}
+}
+
+// Typing publishes that p is typing in a conversation they may see.
+func (h *Hub) Typing(ctx context.Context, p auth.Principal, conversationID int64) error {
+	q := h.db.Read()
+	c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: p.AccountID, ID: conversationID})
+	if err != nil {
+		return fmt.Errorf("conversation %d: %w", conversationID, store.Translate(err))
+	}
+	if err := routing.MaySee(ctx, q, p, c); err != nil {
+		return err
+	}
+	t := typing{AccountID: p.AccountID, ConversationID: c.ID, DepartmentID: c.DepartmentID, AgentID: c.AgentID.Int64, UserID: p.UserID, Name: p.Name}
+	data, _ := json.Marshal(t)
+	return h.bus.conn.Publish(subjectTyping+strconv.FormatInt(p.AccountID, 10), data)
+}
+
+// client is one WebSocket.
+type client struct {
+	p      auth.Principal
+	viewer events.Viewer
+	send   chan []byte
+	done   chan struct{}
+	once   sync.Once
+	reason string
+
+	// Guarded by the hub's mutex.
+	last    int64
+	syncing bool
+	pending []events.Stored
+}
+
+// sendBuffer is how many frames may wait for a slow socket before it is
+// dropped (the client reconnects and resyncs).
+const sendBuffer = 512
+
+func (c *client) deliver(s events.Stored) {
+	if s.Seq <= c.last {
+		return
+	}
+	c.last = s.Seq
+	frame, _ := json.Marshal(eventFrame{Type: "event", Seq: s.Seq, Kind: s.Kind, Data: s.Data, At: s.At})
+	c.push(frame)
+}
+
+func (c *client) push(frame []byte) {
+	select {
+	case c.send <- frame:
+	default:
+		c.stop("too slow: reconnect with your last sequence")
+	}
+}
+
+func (c *client) stop(reason string) {
+	c.once.Do(func() {
+		c.reason = reason
+		close(c.done)
+	})
+}
+
+type eventFrame struct {
+	Type string          `json:"type"`
+	Seq  int64           `json:"seq"`
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+	At   time.Time       `json:"at"`
+}
+
+// Serve runs one WebSocket for p until it closes: it replays the events
+// after the sequence the client last saw, then forwards live ones. The
+// agent's presence follows their connections.
+func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, p auth.Principal, after int64) error {
+	v, err := h.viewer(ctx, p)
+	if err != nil {
+		return err
+	}
+	c := &client{p: p, viewer: v, send: make(chan []byte, sendBuffer), done: make(chan struct{}), syncing: true}
+	first, err := h.register(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if last := h.unregister(c); last {
+			if err := h.presence.Disconnected(context.WithoutCancel(ctx), p); err != nil {
+				h.log.Warn("presence disconnect", "user", p.UserID, "err", err)
+			}
+		}
+	}()
+	if first {
+		if err := h.presence.Connected(ctx, p); err != nil {
+			return err
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go h.read(ctx, conn, c)
+
+	// Replay, then switch to live; live events that came meanwhile were kept.
+	missed, err := events.After(ctx, h.db.Read(), v, after)
+	if errors.Is(err, events.ErrTooOld) {
+		writeJSON(ctx, conn, map[string]any{"type": "reload", "reason": err.Error()})
+		return conn.Close(websocket.StatusNormalClosure, "reload")
+	}
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	c.last = after
+	for _, s := range missed {
+		c.deliver(s)
+	}
+	for _, s := range c.pending {
+		c.deliver(s)
+	}
+	c.pending, c.syncing = nil, false
+	synced, _ := json.Marshal(map[string]any{"type": "synced", "seq": c.last})
+	c.push(synced)
+	h.mu.Unlock()
+
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.done:
+			if c.reason == closedByClient {
+				return nil
+			}
+			return conn.Close(websocket.StatusPolicyViolation, c.reason)
+		case frame := <-c.send:
+			wctx, cancelWrite := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Write(wctx, websocket.MessageText, frame)
+			cancelWrite()
+			if err != nil {
+				return nil
+			}
+		case <-ping.C:
+			pctx, cancelPing := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Ping(pctx)
+			cancelPing()
+			if err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+const closedByClient = "closed by the client"
+
+// read handles what the client sends: typing signals and pings.
+func (h *Hub) read(ctx context.Context, conn *websocket.Conn, c *client) {
+	defer c.stop(closedByClient)
+	conn.SetReadLimit(4 << 10)
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		var msg struct {
+			Type           string `json:"type"`
+			ConversationID int64  `json:"conversation_id"`
+		}
+		if err := json.Unmarshal(data, &msg); err != nil {
+			c.pushError("malformed frame: " + err.Error())
+			continue
+		}
+		switch msg.Type {
+		case "typing":
+			if err := h.Typing(ctx, c.p, msg.ConversationID); err != nil {
+				c.pushError(err.Error())
+			}
+		case "ping":
+			pong, _ := json.Marshal(map[string]string{"type": "pong"})
+			c.push(pong)
+		default:
+			c.pushError(fmt.Sprintf("unknown frame type %q", msg.Type))
+		}
+	}
+}
+
+func (c *client) pushError(msg string) {
+	frame, _ := json.Marshal(map[string]string{"type": "error", "message": strings.TrimSpace(msg)})
+	c.push(frame)
+}
+
+func (h *Hub) register(ctx context.Context, c *client) (firstOfUser bool, err error) {
+	h.mu.Lock()
+	f := h.feeds[c.p.AccountID]
+	h.mu.Unlock()
+	var start int64
+	if f == nil {
+		// Start the feed at the account's current sequence: the client's
+		// replay covers anything before.
+		if start, err = h.db.Read().LastEventSeq(ctx, c.p.AccountID); err != nil {
+			return false, err
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f = h.feeds[c.p.AccountID]; f == nil {
+		f = &feed{last: start, clients: map[*client]bool{}}
+		h.feeds[c.p.AccountID] = f
+	}
+	f.clients[c] = true
+	h.users[c.p.UserID] = append(h.users[c.p.UserID], c)
+	return len(h.users[c.p.UserID]) == 1, nil
+}
+
+func (h *Hub) unregister(c *client) (lastOfUser bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f := h.feeds[c.p.AccountID]; f != nil {
+		delete(f.clients, c)
+		if len(f.clients) == 0 {
+			delete(h.feeds, c.p.AccountID)
+		}
+	}
+	cs := h.users[c.p.UserID]
+	for i, other := range cs {
+		if other == c {
+			cs = append(cs[:i], cs[i+1:]...)
+			break
+		}
+	}
+	if len(cs) == 0 {
+		delete(h.users, c.p.UserID)
+		return true
+	}
+	h.users[c.p.UserID] = cs
+	return false
+}
+
+func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {
+	data, _ := json.Marshal(v)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return conn.Write(wctx, websocket.MessageText, data)
+}
