@@ -94,9 +94,6 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
 	natsMode := "embedded"
 	if cfg.NATSURL != "" {
 		natsMode = cfg.NATSURL
@@ -106,6 +103,10 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	if has, err := authService.HasUsers(ctx); err == nil && !has {
 		fmt.Fprint(stdio.Stderr, firstAdminHint(cfg))
 	}
+	// Serve only after everything above is said: whoever waits for /readyz
+	// (a supervisor script, a test) then sees the whole start-up message.
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 
 	// Background work: expired sessions, the lifecycle timers (offers,
 	// disconnects, inactivity, abandonment) and the outbox relay. Every node
