@@ -7,7 +7,6 @@ import (
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/messaging"
 	"github.com/atende/atende/internal/routing"
-	"github.com/atende/atende/internal/store"
 )
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -255,9 +254,7 @@ func (s *Server) setConversationContact(w http.ResponseWriter, r *http.Request, 
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	c, err := s.contacts.Associate(r.Context(), p, id, req.ContactID, func(q *store.Queries, c store.Conversation) error {
-		return routing.MayHandle(r.Context(), q, p, c)
-	})
+	c, err := s.engine.SetContact(r.Context(), p, id, req.ContactID)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/conversation"
 	"github.com/atende/atende/internal/store"
 	"github.com/atende/atende/internal/validate"
@@ -433,4 +434,24 @@ func (e *Engine) CustomerMessage(ctx context.Context, q *store.Queries, fx *Effe
 func (e *Engine) Enqueued(fx *Effects, c store.Conversation) {
 	fx.Publish(c.AccountID, Event{Kind: "conversation.queued", ConversationID: c.ID, DepartmentID: c.DepartmentID})
 	fx.Route(c.AccountID, c.DepartmentID)
+}
+
+// SetContact says that a conversation's customer is one of the account's
+// contacts (see contact.Associate); whoever may act on the conversation may.
+// The department is told the conversation changed (conversation.updated).
+func (e *Engine) SetContact(ctx context.Context, p auth.Principal, conversationID, contactID int64) (contact.Contact, error) {
+	var out contact.Contact
+	err := e.Tx(ctx, func(q *store.Queries, fx *Effects) error {
+		c, err := handled(ctx, q, p, conversationID)
+		if err != nil {
+			return err
+		}
+		out, err = contact.Associate(ctx, q, e.clock.Now(), c, contactID)
+		if err != nil {
+			return err
+		}
+		fx.Publish(p.AccountID, Event{Kind: "conversation.updated", ConversationID: c.ID, Status: c.Status})
+		return nil
+	})
+	return out, err
 }
