@@ -745,7 +745,7 @@ type ListFinishedRow struct {
 // finished first, after the cursor (before_at, before_id). viewer_id 0
 // sees the whole account; otherwise the viewer's own conversations and,
 // for a supervisor, those of their departments. Empty filters match all;
-// message_match (store.MessageMatch) keeps conversations with a customer,
+// message_match (store.DB.MessageMatch) keeps conversations with a customer,
 // agent or note message matching it (messages_fts: migration 00013).
 func (q *Queries) ListFinished(ctx context.Context, arg ListFinishedParams) ([]ListFinishedRow, error) {
 	rows, err := q.db.QueryContext(ctx, listFinished,
@@ -1082,7 +1082,7 @@ type ListQueueOldestRow struct {
 // One page of a department's queue, oldest first, after the cursor
 // (after_at, after_id). Empty filters match everything; queued_from and
 // queued_to bound the original queue time; the patterns are LIKE patterns;
-// message_match (store.MessageMatch) keeps conversations with a customer,
+// message_match (store.DB.MessageMatch) keeps conversations with a customer,
 // agent or note message matching it (messages_fts: migration 00013).
 func (q *Queries) ListQueueOldest(ctx context.Context, arg ListQueueOldestParams) ([]ListQueueOldestRow, error) {
 	rows, err := q.db.QueryContext(ctx, listQueueOldest,

@@ -53,7 +53,7 @@ LIMIT $3;
 -- One page of a department's queue, oldest first, after the cursor
 -- (after_at, after_id). Empty filters match everything; queued_from and
 -- queued_to bound the original queue time; the patterns are LIKE patterns;
--- message_match (store.MessageMatch) keeps conversations with a customer,
+-- message_match (store.DB.MessageMatch) keeps conversations with a customer,
 -- agent or note message matching it (messages_fts: migration 00013).
 SELECT sqlc.embed(c), ct.name AS contact_name, d.name AS department_name,
        ch.name AS channel_name, ch.kind AS channel_kind, u.name AS agent_name
@@ -217,7 +217,7 @@ ORDER BY u.name, u.id;
 -- finished first, after the cursor (before_at, before_id). viewer_id 0
 -- sees the whole account; otherwise the viewer's own conversations and,
 -- for a supervisor, those of their departments. Empty filters match all;
--- message_match (store.MessageMatch) keeps conversations with a customer,
+-- message_match (store.DB.MessageMatch) keeps conversations with a customer,
 -- agent or note message matching it (messages_fts: migration 00013).
 SELECT sqlc.embed(c), ct.name AS contact_name, d.name AS department_name,
        ch.name AS channel_name, ch.kind AS channel_kind, u.name AS agent_name
