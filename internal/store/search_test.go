@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -62,7 +63,7 @@ func (f *searchFixture) write(body string) int64 {
 		Body: body, Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: t0,
 	})
 	if err != nil {
-		f.t.Fatalf("insert message %q: %v", body, err)
+		f.t.Fatalf("insert message %.80q: %v", body, err)
 	}
 	return m.ID
 }
@@ -198,6 +199,26 @@ func TestMessageSearchFollowsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.want("fogao", other)
+	})
+}
+
+// A huge message (an e-mail of a megabyte and more) is stored like any
+// other, and found by its words; PostgreSQL indexes its first 100,000
+// characters (a tsvector holds at most 1 MB).
+func TestMessageSearchTakesHugeMessages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		var b strings.Builder
+		for i := range 40000 {
+			fmt.Fprintf(&b, "w%031d ", i*7919)
+		}
+		b.WriteString("lastword")
+		huge := f.write("Relatório anexo: " + b.String())
+		f.want("relatorio", huge)
+		f.want(fmt.Sprintf("w%031d", 100*7919), huge)
+		if db.Engine == store.SQLite {
+			f.want("lastword", huge)
+		}
 	})
 }
 

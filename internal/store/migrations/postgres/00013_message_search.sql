@@ -10,18 +10,21 @@
 -- query, so the condition below is answered from the GIN index.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 
--- The text that is indexed and searched: without accents, and with ASCII
--- punctuation turned into spaces. Without the latter PostgreSQL's parser
--- would index "financeiro@acme.com.br", "www.acme.com.br/pedidos",
--- "1.234,56" and "98765-4321" as single tokens, so their parts ("acme",
--- "pedidos", "4321") would not be found, as they are on SQLite.
--- unaccent is only STABLE (its dictionary could change), so an index cannot
--- call it; naming the dictionary and promising immutability is the usual
--- way round.
+-- The text that is indexed and searched: its first 100,000 characters,
+-- without accents, with ASCII punctuation turned into spaces.
+-- * The cap: a tsvector holds at most 1 MB, and a longer one is an error
+--   that would refuse the message itself (a huge e-mail, say).
+-- * The punctuation: PostgreSQL's parser would otherwise index
+--   "financeiro@acme.com.br", "www.acme.com.br/pedidos", "1.234,56" and
+--   "98765-4321" as single tokens, so their parts ("acme", "pedidos",
+--   "4321") would not be found, as they are on SQLite.
+-- * unaccent is only STABLE (its dictionary could change), so an index
+--   cannot call it; naming the dictionary and promising immutability is the
+--   usual way round.
 -- +goose StatementBegin
 CREATE FUNCTION atende_search_text(input TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
-    SELECT translate(public.unaccent('public.unaccent'::regdictionary, input),
+    SELECT translate(public.unaccent('public.unaccent'::regdictionary, left(input, 100000)),
                      '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~', repeat(' ', 32))
 $$;
 -- +goose StatementEnd
