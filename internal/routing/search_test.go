@@ -113,7 +113,7 @@ func TestFinishedSearchFindsMessageWordsAmongWhatTheCallerMaySee(t *testing.T) {
 		chSuporte := w.whatsapp(suporte)
 
 		a := w.served(caio, w.channel, "Minha GELADEIRA parou de gelar", "Vamos agendar a visita técnica")
-		_, err := w.msgs.Note(w.ctx, caio, a, "Cliente pediu desconto na próxima compra", "")
+		_, err := w.msgs.Note(w.ctx, caio, a, "Cliente pediu desconto na próxima compra", nil, "")
 		w.must(err)
 		w.must(w.db.Tx(w.ctx, func(q *store.Queries) error {
 			_, err := conversation.Append(w.ctx, q, w.clock.Now(), conversation.NewMessage{
@@ -174,7 +174,7 @@ func TestFinishedSearchFindsMessageWordsAmongWhatTheCallerMaySee(t *testing.T) {
 		}
 
 		// A note written after closing is found at once.
-		_, err = w.msgs.Note(w.ctx, bia, b, "Reembolso aprovado", "")
+		_, err = w.msgs.Note(w.ctx, bia, b, "Reembolso aprovado", nil, "")
 		w.must(err)
 		if got, _ := w.finished(silvia, "reembolso", 0); !slices.Equal(got, []int64{b}) {
 			t.Errorf("a note written after closing: %v, want %v", got, []int64{b})
