@@ -8,12 +8,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/department"
 	"github.com/atende/atende/internal/messaging"
@@ -38,6 +40,11 @@ type Deps struct {
 	Canned    *canned.Service
 	// Hub serves the WebSockets.
 	Hub *realtime.Hub
+	// Webchat administers website chat channels; Visitors shows their
+	// visitors to agents; Widget serves the visitors' sockets.
+	Webchat  *webchat.Service
+	Visitors *webchat.Visitors
+	Widget   *webchat.Gateway
 	// PublicURL, when set, is an origin WebSockets are accepted from besides
 	// the server's own host.
 	PublicURL string
@@ -61,6 +68,10 @@ type Server struct {
 	messaging     *messaging.Service
 	canned        *canned.Service
 	hub           *realtime.Hub
+	webchat       *webchat.Service
+	visitors      *webchat.Visitors
+	widget        *webchat.Gateway
+	publicURL     string
 	wsOrigins     []string
 	ready         map[string]Pinger
 	registry      *prometheus.Registry
@@ -77,7 +88,8 @@ type Server struct {
 // New returns a Server with every route registered.
 func New(d Deps) *Server {
 	s := &Server{
-		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, hub: d.Hub, wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
+		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, hub: d.Hub, webchat: d.Webchat, visitors: d.Visitors, widget: d.Widget,
+		publicURL: strings.TrimRight(d.PublicURL, "/"), wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
 		metrics: newMetrics(d.Registry), secureCookies: d.SecureCookies, behindProxy: d.BehindProxy,
 		mux:            http.NewServeMux(),
 		metricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}),
@@ -205,6 +217,21 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Path: "/api/v1/users/{id}/routing", handler: s.setUserRouting},
 		{Method: "GET", Path: "/api/v1/account/settings", handler: s.getAccountSettings},
 		{Method: "PATCH", Path: "/api/v1/account/settings", handler: s.updateAccountSettings},
+
+		{Method: "GET", Path: "/api/v1/webchat/channels", handler: s.listWebchatChannels},
+		{Method: "POST", Path: "/api/v1/webchat/channels", handler: s.createWebchatChannel},
+		{Method: "GET", Path: "/api/v1/webchat/channels/{id}", handler: s.getWebchatChannel},
+		{Method: "PATCH", Path: "/api/v1/webchat/channels/{id}", handler: s.updateWebchatChannel},
+		{Method: "DELETE", Path: "/api/v1/webchat/channels/{id}", handler: s.deleteWebchatChannel},
+		{Method: "POST", Path: "/api/v1/webchat/channels/{id}/identity-secret", handler: s.rotateWebchatIdentitySecret},
+		{Method: "GET", Path: "/api/v1/visitors", handler: s.listVisitors},
+		{Method: "GET", Path: "/api/v1/visitors/{id}", handler: s.getVisitor},
+		{Method: "POST", Path: "/api/v1/visitors/{id}/invitations", handler: s.inviteVisitor},
+
+		// The website chat widget: public, for any site; the socket checks
+		// the site's origin itself.
+		{Method: "GET", Path: "/widget.js", Public: true, handler: s.widgetScript},
+		{Method: "GET", Path: "/widget/v1/ws", Public: true, handler: s.widgetSocket},
 	}
 }
 
