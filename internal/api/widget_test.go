@@ -422,13 +422,15 @@ func TestVisitorWritesAnAgentAnswersAndTheVisitorSeesOnlyTheirConversation(t *te
 		}
 		v.send(map[string]any{"type": "message", "client_id": "m1", "body": "Quero um <b>orçamento</b>",
 			"prechat": map[string]any{"name": "Zé Visitante", "email": "ze@cliente.example"}})
+		// The new conversation comes whole, then the ack.
+		conv := v.next("snapshot")
+		if field(conv, "conversation", "status") != "queued" || field(conv, "conversation", "queue_position") != float64(1) ||
+			len(conv["messages"].([]any)) != 1 {
+			t.Fatalf("the new conversation: %v", conv)
+		}
 		ack := v.next("ack")
 		if ack["client_id"] != "m1" || field(ack, "message", "body") != "Quero um <b>orçamento</b>" || field(ack, "message", "from") != "visitor" {
 			t.Fatalf("ack: %v", ack)
-		}
-		conv := v.next("conversation", func(f map[string]any) bool { return field(f, "conversation", "status") == "queued" })
-		if field(conv, "conversation", "queue_position") != float64(1) {
-			t.Fatalf("queued conversation: %v", conv)
 		}
 		// A retry of the same message changes nothing.
 		v.send(map[string]any{"type": "message", "client_id": "m1", "body": "Quero um <b>orçamento</b>"})
@@ -725,8 +727,7 @@ func TestAgentsSeeOnlineVisitorsOfTheirDepartmentsAndInviteThem(t *testing.T) {
 			t.Fatalf("invitation: %v", got)
 		}
 		v.send(map[string]any{"type": "message", "client_id": "a1", "body": "Pode sim", "invitation_id": inv.ID})
-		v.next("ack")
-		active := v.next("conversation", func(f map[string]any) bool { return field(f, "conversation", "status") == "active" })
+		active := v.next("snapshot")
 		if field(active, "conversation", "agent", "name") != "Caio" {
 			t.Fatalf("answered invitation: %v", active)
 		}

@@ -725,10 +725,9 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 		s.invitation = inv.ID
 		return s.send(ctx, map[string]any{"type": "invitation", "seq": ev.Seq, "invitation": inv})
 	case e.VisitorID == s.visitor.ID && ev.Kind == "visitor.chatting":
-		if err := s.loadConversation(ctx); err != nil {
-			return err
-		}
-		return s.sendConversation(ctx, ev.Seq)
+		// Another conversation (started from another tab): its messages
+		// came before this event, when this socket did not know them yet.
+		return s.snapshot(ctx)
 	case s.conv == nil:
 		return nil
 	case e.ConversationID == s.conv.ID && (ev.Kind == "message.created" || ev.Kind == "message.status"):
@@ -904,7 +903,9 @@ func (s *session) message(ctx context.Context, f Frame) error {
 				in.Invitation = &channel.Invitation{AgentID: inv.AgentID, Body: inv.Message}
 			}
 		}
-		p, err := s.prechat(f.Prechat, f.InvitationID != 0)
+		// A visitor answering an invitation, or known from an earlier
+		// conversation, is not asked for the form again.
+		p, err := s.prechat(f.Prechat, f.InvitationID != 0 || s.visitor.ContactID.Valid)
 		if err != nil {
 			return err
 		}
@@ -922,7 +923,9 @@ func (s *session) message(ctx context.Context, f Frame) error {
 		return err
 	}
 	var msg store.Message
+	changed := false
 	err = s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		changed = false
 		var err error
 		if msg, err = q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: res.MessageID}); err != nil {
 			return err
@@ -942,6 +945,7 @@ func (s *session) message(ctx context.Context, f Frame) error {
 				return err
 			}
 			publishVisitor(fx, s.ch, s.row.AccountID, "visitor.chatting", s.visitor.ID)
+			changed = true
 		}
 		if inv.ID != 0 && !inv.AnsweredAt.Valid {
 			if _, err := q.AnswerInvitation(ctx, store.AnswerInvitationParams{VisitorID: s.visitor.ID, ID: inv.ID,
@@ -954,7 +958,12 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	if err != nil {
 		return err
 	}
-	if err := s.loadConversation(ctx); err != nil {
+	if changed {
+		// The widget shows another conversation now: all of it, then the ack.
+		if err := s.snapshot(ctx); err != nil {
+			return err
+		}
+	} else if err := s.loadConversation(ctx); err != nil {
 		return err
 	}
 	s.shown[msg.ID] = true
@@ -965,13 +974,13 @@ func (s *session) message(ctx context.Context, f Frame) error {
 }
 
 // prechat checks the pre-chat form against the channel's settings.
-func (s *session) prechat(p *PrechatForm, invited bool) (PrechatForm, error) {
+func (s *session) prechat(p *PrechatForm, known bool) (PrechatForm, error) {
 	var out PrechatForm
 	if p != nil {
 		out = *p
 	}
 	cfg := s.ch.Prechat
-	if !invited {
+	if !known {
 		for field, v := range map[string]struct {
 			mode, value string
 		}{"name": {cfg.Name, out.Name}, "email": {cfg.Email, out.Email}, "phone": {cfg.Phone, out.Phone}} {

@@ -1,12 +1,14 @@
 // The widget's styles: they live in its shadow root, so the site's styles
 // never reach it and its own never leak out.
 export const css = `
-:host{all:initial;--atende-color:#1f6feb;--atende-text:#fff;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24}
+:host{all:initial!important;display:block!important}
+.w{all:initial;--atende-color:#1f6feb;--atende-text:#fff;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;text-align:left;direction:ltr}
 *{box-sizing:border-box;font:inherit}
 [hidden]{display:none!important}
 button{cursor:pointer}
 button:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
-.launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--atende-color);color:var(--atende-text);box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative;font-size:28px;display:flex;align-items:center;justify-content:center;margin-left:auto}
+.launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--atende-color);color:var(--atende-text);box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative;display:flex;align-items:center;justify-content:center;margin-left:auto;padding:0}
+.icon{display:flex}
 .badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;border-radius:11px;background:#d1242f;color:#fff;font-size:12px;font-weight:700;display:flex;align-items:center;justify-content:center;padding:0 5px}
 .panel{position:absolute;right:0;bottom:76px;width:370px;height:560px;max-height:calc(100vh - 110px);background:#fff;border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}
 .header{background:var(--atende-color);color:var(--atende-text);padding:14px 16px;display:flex;align-items:center;gap:8px}
@@ -35,8 +37,8 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-vis
 .palette{position:absolute;bottom:58px;left:10px;background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:6px;display:grid;grid-template-columns:repeat(6,1fr);gap:2px;box-shadow:0 4px 14px rgba(0,0,0,.15)}
 .palette button{background:transparent;border:0;font-size:20px;width:36px;height:36px;border-radius:6px}
 @media (max-width:480px){
-:host(.open){right:0;bottom:0;left:0;top:0}
-:host(.open) .launcher{display:none}
+.w.open{right:0;bottom:0;left:0;top:0}
+.w.open .launcher{display:none}
 .panel{position:fixed;inset:0;width:auto;height:auto;max-height:none;border-radius:0}
 }
 `;

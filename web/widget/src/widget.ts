@@ -94,12 +94,16 @@ function start(el: HTMLScriptElement) {
   const originalTitle = document.title;
 
   // The DOM, inside a shadow root.
-  const host = document.createElement("div");
+  // A tag of its own, so the site's element rules (div{…}) miss it; inside,
+  // a wrapper resets everything inherited from the page.
+  const host = document.createElement("atende-chat");
   host.id = "atende-widget";
-  const root = host.attachShadow({ mode: "open" });
+  const shadow = host.attachShadow({ mode: "open" });
   const style = document.createElement("style");
   style.textContent = css;
-  root.appendChild(style);
+  const root = document.createElement("div");
+  root.className = "w";
+  shadow.append(style, root);
 
   const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...kids: (Node | string)[]) => {
     const e = document.createElement(tag);
@@ -110,7 +114,16 @@ function start(el: HTMLScriptElement) {
 
   const launcher = h("button", { class: "launcher", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false" });
   const badge = h("span", { class: "badge", hidden: "" });
-  launcher.append(h("span", { class: "icon", "aria-hidden": "true" }, "💬"), badge);
+  const icon = h("span", { class: "icon", "aria-hidden": "true" });
+  // A speech bubble, drawn (not an emoji, which not every system can show).
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const path = document.createElementNS(ns, "path");
+  for (const [k, v] of [["viewBox", "0 0 24 24"], ["width", "28"], ["height", "28"], ["fill", "currentColor"]]) svg.setAttribute(k, v);
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  svg.append(path);
+  icon.append(svg);
+  launcher.append(icon, badge);
   const panel = h("div", { class: "panel", role: "dialog", hidden: "" });
   const title = h("div", { class: "title" });
   const subtitle = h("div", { class: "subtitle", "aria-live": "polite" });
@@ -153,15 +166,15 @@ function start(el: HTMLScriptElement) {
 
   function colours() {
     if (!config) return;
-    host.style.setProperty("--atende-color", config.color);
-    host.style.setProperty("--atende-text", config.text_color);
+    root.style.setProperty("--atende-color", config.color);
+    root.style.setProperty("--atende-text", config.text_color);
   }
 
   function setOpen(open: boolean) {
     isOpen = open;
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
-    host.classList.toggle("open", open);
+    root.classList.toggle("open", open);
     if (open) {
       unread = 0;
       badge.hidden = true;
@@ -254,6 +267,7 @@ function start(el: HTMLScriptElement) {
         messages.clear();
         log.textContent = "";
         conversation = f.conversation;
+        invitation = null;
         for (const m of f.messages) messages.set(m.id, m);
         if (f.invitation) invite(f.invitation, false);
         render();
@@ -399,7 +413,8 @@ function start(el: HTMLScriptElement) {
   }
 
   function needsForm() {
-    if (conversationOpen() || invitation || prechatDone || !config) return false;
+    // A visitor who has talked before is known: no form again.
+    if (conversation || invitation || prechatDone || !config) return false;
     if (!online) return true;
     const p = config.prechat;
     return p.name !== "off" || p.email !== "off" || p.phone !== "off" || (p.department !== "off" && config.departments.length > 0);
@@ -410,8 +425,7 @@ function start(el: HTMLScriptElement) {
   function render() {
     if (!config) return;
     log.textContent = "";
-    if (!conversationOpen() && !invitation) log.append(bubble("agent", online ? config.greeting : config.offline_message, ""));
-    if (invitation && !conversationOpen()) log.append(bubble("agent", invitation.message, "", invitation.agent.name));
+    if (!conversation && !invitation) log.append(bubble("agent", online ? config.greeting : config.offline_message, ""));
     const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
     for (const m of sorted) {
       const meta = time(m.at) + (m.from === "visitor" ? " · " + t.sent : "");
@@ -426,6 +440,7 @@ function start(el: HTMLScriptElement) {
     } else if (!online) sub = t.offline;
     subtitle.textContent = sub;
     if (conversation && !conversationOpen()) log.append(h("div", { class: "system" }, t.ended + (conversation.protocol ? " · " + t.protocol + " " + conversation.protocol : "")));
+    if (invitation && !conversationOpen()) log.append(bubble("agent", invitation.message, "", invitation.agent.name));
     const showForm = needsForm();
     form.hidden = !showForm;
     composer.hidden = showForm;
