@@ -46,6 +46,11 @@ func TestAssociateAConversationWithAContactAndTheTagCatalogue(t *testing.T) {
 		if kept.ID != known.ID || kept.Name != "Maria Conhecida" || len(kept.Phones) != 1 || kept.Phones[0] != "+5511933330001" {
 			t.Fatalf("the contact after associating: %+v", kept)
 		}
+		// Everyone watching the department sees the conversation change.
+		if n := d.count("SELECT count(*) FROM events WHERE kind = 'conversation.updated' AND scope = 'department' AND payload LIKE $1",
+			`%"conversation_id":`+itoa(x.ConversationID)+`,%`); n != 1 {
+			t.Fatalf("%d conversation.updated events for the association, want 1", n)
+		}
 		var c conversationView
 		caio.do("GET", convX, nil).want(http.StatusOK).decode(&c)
 		if c.Contact.ID != known.ID || c.Contact.Name != "Maria Conhecida" {

@@ -7,7 +7,6 @@ import (
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/messaging"
 	"github.com/atende/atende/internal/routing"
-	"github.com/atende/atende/internal/store"
 )
 
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -65,8 +64,9 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p auth.Pri
 const idempotencyHeader = "Idempotency-Key"
 
 type messageRequest struct {
-	Body            string `json:"body"`
-	QuotedMessageID int64  `json:"quoted_message_id"`
+	Body            string   `json:"body"`
+	QuotedMessageID int64    `json:"quoted_message_id"`
+	AttachmentIDs   []string `json:"attachment_ids"`
 }
 
 // writeMessage answers a written message: 201, with Idempotent-Replayed
@@ -87,7 +87,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	res, err := s.messaging.Send(r.Context(), p, id, messaging.Reply{Body: req.Body, QuotedMessageID: req.QuotedMessageID}, r.Header.Get(idempotencyHeader))
+	res, err := s.messaging.Send(r.Context(), p, id, messaging.Reply{Body: req.Body, QuotedMessageID: req.QuotedMessageID, AttachmentIDs: req.AttachmentIDs}, r.Header.Get(idempotencyHeader))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,8 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 type noteRequest struct {
-	Body string `json:"body"`
+	Body          string   `json:"body"`
+	AttachmentIDs []string `json:"attachment_ids"`
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -108,7 +109,7 @@ func (s *Server) addNote(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	res, err := s.messaging.Note(r.Context(), p, id, req.Body, r.Header.Get(idempotencyHeader))
+	res, err := s.messaging.Note(r.Context(), p, id, req.Body, req.AttachmentIDs, r.Header.Get(idempotencyHeader))
 	if err != nil {
 		return err
 	}
@@ -253,9 +254,7 @@ func (s *Server) setConversationContact(w http.ResponseWriter, r *http.Request, 
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	c, err := s.contacts.Associate(r.Context(), p, id, req.ContactID, func(q *store.Queries, c store.Conversation) error {
-		return routing.MayHandle(r.Context(), q, p, c)
-	})
+	c, err := s.engine.SetContact(r.Context(), p, id, req.ContactID)
 	if err != nil {
 		return err
 	}

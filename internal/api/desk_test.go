@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atende/atende/internal/api"
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel"
@@ -32,6 +33,8 @@ type desk struct {
 	db     *store.DB
 	engine *routing.Engine
 	recv   *channel.Receiver
+	files  *attachment.Service
+	dir    string // where files keeps uploads
 	seq    atomic.Int64
 	creds  map[*client][2]string // name, e-mail
 }
@@ -42,6 +45,8 @@ func newDesk(t *testing.T, db *store.DB) *desk {
 	log := slog.New(slog.DiscardHandler)
 	a := auth.New(db, clk, auth.DefaultLimits, log)
 	engine := routing.New(db, clk, routing.DefaultOptions)
+	dir := t.TempDir()
+	files := attachment.New(db, clk, attachment.Dir(dir), deskMaxFile, log)
 	srv := httptest.NewServer(api.New(api.Deps{
 		Auth:        a,
 		Departments: department.New(db, clk),
@@ -51,6 +56,7 @@ func newDesk(t *testing.T, db *store.DB) *desk {
 		Canned:      canned.New(db, clk),
 		Webchat:     webchat.NewService(db, clk),
 		Visitors:    webchat.NewVisitors(db, clk, engine),
+		Attachments: files,
 		Ready:       map[string]api.Pinger{"database": db},
 		Registry:    api.NewRegistry(),
 		Log:         log,
@@ -58,9 +64,12 @@ func newDesk(t *testing.T, db *store.DB) *desk {
 	t.Cleanup(srv.Close)
 	return &desk{
 		env: &env{t: t, srv: srv, auth: a, clock: clk},
-		db:  db, engine: engine, recv: channel.NewReceiver(db, clk, engine), creds: map[*client][2]string{},
+		db:  db, engine: engine, recv: channel.NewReceiver(db, clk, engine), files: files, dir: dir, creds: map[*client][2]string{},
 	}
 }
+
+// deskMaxFile is the upload limit in the desk's tests.
+const deskMaxFile = 1 << 20
 
 // staff creates a user and signs them in.
 func (d *desk) staff(account, name, role string) (int64, *client) {

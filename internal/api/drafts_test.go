@@ -86,6 +86,10 @@ func TestDraftsAndReadMarks(t *testing.T) {
 		caio.do("POST", conv+"/read", map[string]any{"seq": 99}).wantError(http.StatusUnprocessableEntity, "invalid")
 		caio.do("POST", conv+"/read", map[string]any{"sequence": 1}).wantError(http.StatusBadRequest, "unknown_field")
 		bia.do("POST", conv+"/read", nil).wantError(http.StatusForbidden, "forbidden")
+		// Caio's other tabs and devices hear of both marks, nobody else does.
+		if n := d.count("SELECT count(*) FROM events WHERE kind = 'read.marked' AND scope = 'user' AND agent_id = $1", caioID); n != 2 {
+			t.Fatalf("%d read.marked events for Caio only, want 2", n)
+		}
 		caio.do("GET", conv, nil).want(http.StatusOK).decode(&det)
 		if det.LastReadSeq != 1 || det.Unread != 1 || det.Draft != "Bom dia, Paula! Vou verific" {
 			t.Fatalf("Caio's details: %+v", det)

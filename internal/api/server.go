@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel/webchat"
@@ -38,6 +39,8 @@ type Deps struct {
 	Contacts  *contact.Service
 	Messaging *messaging.Service
 	Canned    *canned.Service
+	// Attachments keeps uploaded files.
+	Attachments *attachment.Service
 	// Hub serves the WebSockets.
 	Hub *realtime.Hub
 	// Webchat administers website chat channels; Visitors shows their
@@ -67,6 +70,7 @@ type Server struct {
 	contacts      *contact.Service
 	messaging     *messaging.Service
 	canned        *canned.Service
+	attachments   *attachment.Service
 	hub           *realtime.Hub
 	webchat       *webchat.Service
 	visitors      *webchat.Visitors
@@ -88,7 +92,7 @@ type Server struct {
 // New returns a Server with every route registered.
 func New(d Deps) *Server {
 	s := &Server{
-		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, hub: d.Hub, webchat: d.Webchat, visitors: d.Visitors, widget: d.Widget,
+		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, attachments: d.Attachments, hub: d.Hub, webchat: d.Webchat, visitors: d.Visitors, widget: d.Widget,
 		publicURL: strings.TrimRight(d.PublicURL, "/"), wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
 		metrics: newMetrics(d.Registry), secureCookies: d.SecureCookies, behindProxy: d.BehindProxy,
 		mux:            http.NewServeMux(),
@@ -173,6 +177,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: "/api/v1/conversations/{id}/messages", handler: s.listMessages},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/messages", handler: s.sendMessage},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/notes", handler: s.addNote},
+		{Method: "POST", Path: "/api/v1/conversations/{id}/attachments", handler: s.uploadAttachment},
 		{Method: "GET", Path: "/api/v1/conversations/{id}/draft", handler: s.getDraft},
 		{Method: "PUT", Path: "/api/v1/conversations/{id}/draft", handler: s.saveDraft},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/read", handler: s.markRead},
@@ -187,6 +192,8 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Path: "/api/v1/conversations/{id}/contact", handler: s.setConversationContact},
 		{Method: "PUT", Path: "/api/v1/conversations/{id}/tags/{tag}", handler: s.addTag},
 		{Method: "DELETE", Path: "/api/v1/conversations/{id}/tags/{tag}", handler: s.removeTag},
+
+		{Method: "GET", Path: "/api/v1/attachments/{id}", handler: s.downloadAttachment},
 
 		{Method: "GET", Path: "/api/v1/tags", handler: s.listTags},
 

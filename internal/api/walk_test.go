@@ -39,6 +39,9 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		conv := "/api/v1/conversations/" + itoa(r.ConversationID)
 		caio.do("PUT", conv+"/tags/marcador", nil).want(http.StatusNoContent)
 		caio.do("POST", conv+"/notes", map[string]string{"body": "nota-secreta-ACME"}).want(http.StatusCreated)
+		var file attachmentView
+		caio.upload(conv+"/attachments", "file", "segredo-do-cliente.png", pngBytes).want(http.StatusCreated).decode(&file)
+		caio.do("POST", conv+"/messages", map[string]any{"attachment_ids": []string{file.ID}}).want(http.StatusCreated)
 		var c conversationView
 		caio.do("GET", conv, nil).want(http.StatusOK).decode(&c)
 		var token, pause, reason, canned struct{ ID int64 }
@@ -81,6 +84,9 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 			out := param.ReplaceAllStringFunc(path, func(p string) string {
 				if p == "{tag}" {
 					return "marcador"
+				}
+				if strings.HasSuffix(path, "/attachments/{id}") {
+					return file.ID
 				}
 				if id, found := ids[p]; found {
 					return itoa(id)
@@ -190,7 +196,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		}
 		var msgs struct{ Messages []messageView }
 		caio.do("GET", conv+"/messages", nil).want(http.StatusOK).decode(&msgs)
-		if len(msgs.Messages) != 2 {
+		if len(msgs.Messages) != 3 {
 			t.Fatalf("messages after the walk: %+v", msgs)
 		}
 		var u struct{ Name string }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atende/atende/internal/api"
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel"
@@ -70,6 +71,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	defer hub.Close()
 	messages := messaging.New(db, clk, engine)
 	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, webchat.DefaultLimits, log)
+	files := attachment.New(db, clk, attachment.Dir(cfg.Attachments()), int64(cfg.MaxAttachmentMB)<<20, log)
 	handler := api.New(api.Deps{
 		Auth:          authService,
 		Departments:   department.New(db, clk),
@@ -77,6 +79,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 		Contacts:      contact.New(db, clk),
 		Messaging:     messages,
 		Canned:        canned.New(db, clk),
+		Attachments:   files,
 		Hub:           hub,
 		Webchat:       webchat.NewService(db, clk),
 		Visitors:      webchat.NewVisitors(db, clk, engine),
@@ -118,7 +121,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	// runs them; claims in the database make each item run once.
 	sweepCtx, stopSweeping := context.WithCancel(context.Background())
 	defer stopSweeping()
-	go sweep(sweepCtx, authService, messages, log)
+	go sweep(sweepCtx, authService, messages, files, log)
 	go engine.Run(sweepCtx, time.Second)
 	go hub.Run(sweepCtx)
 	go clock.Every(sweepCtx, 5*time.Second, func(ctx context.Context) {
@@ -154,13 +157,16 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	return nil
 }
 
-func sweep(ctx context.Context, a *auth.Service, m *messaging.Service, log *slog.Logger) {
+func sweep(ctx context.Context, a *auth.Service, m *messaging.Service, files *attachment.Service, log *slog.Logger) {
 	clock.Every(ctx, sweepEvery, func(ctx context.Context) {
 		if err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("sweep sessions", "err", err)
 		}
 		if _, err := m.ForgetKeys(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("sweep idempotency keys", "err", err)
+		}
+		if _, err := files.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep unclaimed attachments", "err", err)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -25,6 +26,11 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	// AttachmentsDir keeps uploaded files; "" means DataDir/attachments.
+	// Several nodes must share it (or use an object store).
+	AttachmentsDir string
+	// MaxAttachmentMB is the largest file anyone may upload.
+	MaxAttachmentMB int
 }
 
 // FlagSet is a command's flags; each flag has an environment variable that
@@ -49,6 +55,8 @@ func (f *FlagSet) Server() {
 	f.BoolVar(&f.cfg.BehindProxy, "behind-proxy", false, f.usage("trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy", "ATENDE_BEHIND_PROXY"))
 	f.TextVar(&f.cfg.LogLevel, "log-level", f.cfg.LogLevel, f.usage("debug, info, warn or error", "ATENDE_LOG_LEVEL"))
 	f.StringVar(&f.cfg.LogFormat, "log-format", f.cfg.LogFormat, f.usage("text or json", "ATENDE_LOG_FORMAT"))
+	f.StringVar(&f.cfg.AttachmentsDir, "attachments-dir", "", f.usage("directory for uploaded files, shared by every node (default: DATA/attachments)", "ATENDE_ATTACHMENTS_DIR"))
+	f.IntVar(&f.cfg.MaxAttachmentMB, "max-attachment-mb", f.cfg.MaxAttachmentMB, f.usage("largest file, in MiB, an agent or a customer may upload", "ATENDE_MAX_ATTACHMENT_MB"))
 	f.DurationVar(&f.cfg.ShutdownTimeout, "shutdown-timeout", f.cfg.ShutdownTimeout, f.usage("how long in-flight requests may take to finish on SIGTERM", "ATENDE_SHUTDOWN_TIMEOUT"))
 }
 
@@ -62,6 +70,7 @@ func NewFlagSet(name string, stderr io.Writer) *FlagSet {
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       "text",
 		ShutdownTimeout: 15 * time.Second,
+		MaxAttachmentMB: 25,
 	}}
 }
 
@@ -113,10 +122,21 @@ func (c *Config) check() error {
 			return fmt.Errorf("public URL %q must be an http:// or https:// URL", c.PublicURL)
 		}
 	}
+	if c.MaxAttachmentMB < 1 || c.MaxAttachmentMB > 2048 {
+		return fmt.Errorf("max attachment size %d MiB: want 1 to 2048", c.MaxAttachmentMB)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
 	return nil
+}
+
+// Attachments is the directory uploaded files are kept in.
+func (c *Config) Attachments() string {
+	if c.AttachmentsDir != "" {
+		return c.AttachmentsDir
+	}
+	return filepath.Join(c.DataDir, "attachments")
 }
 
 // SecureCookies reports whether the public URL is https, so cookies must be

@@ -128,50 +128,37 @@ func mergeInto(ctx context.Context, q *store.Queries, now time.Time, keep, merge
 	return save(ctx, q, now, keep)
 }
 
-// Associate says that a conversation's customer is contact keepID: the
-// contact the conversation was opened for (a website visitor, a number
-// nobody had named) is merged into keepID, as Merge does, so the
-// conversation, its channel identity and the customer's next messages all
-// belong to keepID. may decides, in the same transaction, whether the
-// caller may act on the conversation. A conversation of another account is
-// store.ErrNotFound; keepID must be one of the account's contacts (a
+// Associate says, inside the caller's transaction, that conversation c's
+// customer is contact keepID: the contact the conversation was opened for
+// (a website visitor, a number nobody had named) is merged into keepID, as
+// Merge does, so the conversation, its channel identity and the customer's
+// next messages all belong to keepID. The caller has checked that it may
+// act on c. keepID must be one of the account's contacts (a
 // *validate.Error on "contact_id" otherwise).
-func (s *Service) Associate(ctx context.Context, p auth.Principal, conversationID, keepID int64, may func(q *store.Queries, c store.Conversation) error) (Contact, error) {
+func Associate(ctx context.Context, q *store.Queries, now time.Time, c store.Conversation, keepID int64) (Contact, error) {
 	if keepID <= 0 {
 		return Contact{}, validate.Errorf("contact_id", "is required")
 	}
-	var out Contact
-	err := s.db.Tx(ctx, func(q *store.Queries) error {
-		c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: p.AccountID, ID: conversationID})
-		if err != nil {
-			return fmt.Errorf("conversation %d: %w", conversationID, err)
+	mergeID := c.ContactID
+	first, second := min(keepID, mergeID), max(keepID, mergeID)
+	a, err := lockLive(ctx, q, c.AccountID, first)
+	if err != nil {
+		return Contact{}, associateMissing(err, first == keepID)
+	}
+	b, err := lockLive(ctx, q, c.AccountID, second)
+	if err != nil {
+		return Contact{}, associateMissing(err, second == keepID)
+	}
+	keep, merge := a, b
+	if first != keepID {
+		keep, merge = b, a
+	}
+	if keep.ID != merge.ID {
+		if err := mergeInto(ctx, q, now, keep, merge); err != nil {
+			return Contact{}, err
 		}
-		if err := may(q, c); err != nil {
-			return err
-		}
-		mergeID := c.ContactID
-		first, second := min(keepID, mergeID), max(keepID, mergeID)
-		a, err := lockLive(ctx, q, p.AccountID, first)
-		if err != nil {
-			return associateMissing(err, first == keepID)
-		}
-		b, err := lockLive(ctx, q, p.AccountID, second)
-		if err != nil {
-			return associateMissing(err, second == keepID)
-		}
-		keep, merge := a, b
-		if first != keepID {
-			keep, merge = b, a
-		}
-		if keep.ID != merge.ID {
-			if err := mergeInto(ctx, q, s.clock.Now(), keep, merge); err != nil {
-				return err
-			}
-		}
-		out, err = load(ctx, q, p.AccountID, keep.ID)
-		return err
-	})
-	return out, err
+	}
+	return load(ctx, q, c.AccountID, keep.ID)
 }
 
 // associateMissing: a missing contact to associate with is a bad field, not

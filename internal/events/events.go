@@ -24,7 +24,7 @@ import (
 // conversation.offered, conversation.offer_withdrawn, conversation.assigned,
 // conversation.transferred, conversation.updated, conversation.closed,
 // message.created, message.status, agent.presence, notification.created,
-// draft.saved, visitor.online, visitor.page, visitor.offline,
+// draft.saved, read.marked, visitor.online, visitor.page, visitor.offline,
 // visitor.chatting, visitor.invited.
 type Event struct {
 	Kind           string `json:"kind"`
@@ -35,6 +35,8 @@ type Event struct {
 	Status         string `json:"status,omitempty"`
 	// VisitorID is a website visitor (visitor.* events).
 	VisitorID int64 `json:"visitor_id,omitempty"`
+	// LastReadSeq is where a reader's read mark now is (read.marked).
+	LastReadSeq int64 `json:"last_read_seq,omitempty"`
 }
 
 // Scopes: who may see an event (administrators see everything).
@@ -85,7 +87,7 @@ func Record(ctx context.Context, q *store.Queries, now time.Time, accountID int6
 // agent and the supervisors; notifications to their user only.
 func audience(ctx context.Context, q *store.Queries, accountID int64, e Event) (Stored, error) {
 	s := Stored{DepartmentID: e.DepartmentID, AgentID: e.AgentID}
-	if e.Kind == "notification.created" || e.Kind == "draft.saved" {
+	if e.Kind == "notification.created" || e.Kind == "draft.saved" || e.Kind == "read.marked" {
 		// Addressed to one user, whatever conversation it mentions.
 		s.Scope = ScopeUser
 		return s, nil

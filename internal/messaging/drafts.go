@@ -115,7 +115,7 @@ func (s *Service) MarkUnread(ctx context.Context, p auth.Principal, conversation
 
 func (s *Service) setRead(ctx context.Context, p auth.Principal, conversationID int64, mark func(*store.Queries, store.Conversation) (int64, error)) (ReadState, error) {
 	var out ReadState
-	err := s.db.Tx(ctx, func(q *store.Queries) error {
+	err := s.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
 		c, err := seen(ctx, q, p, conversationID)
 		if err != nil {
 			return err
@@ -129,6 +129,8 @@ func (s *Service) setRead(ctx context.Context, p auth.Principal, conversationID 
 		}
 		n, err := q.CountUnread(ctx, store.CountUnreadParams{ConversationID: c.ID, Seq: seq})
 		out = ReadState{LastReadSeq: seq, Unread: n}
+		// The reader's other tabs and devices clear (or show) the dot.
+		fx.Publish(p.AccountID, routing.Event{Kind: "read.marked", ConversationID: c.ID, AgentID: p.UserID, LastReadSeq: seq})
 		return err
 	})
 	return out, err

@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/channel"
 	"github.com/atende/atende/internal/clock"
@@ -63,6 +64,9 @@ type Reply struct {
 	Body string
 	// QuotedMessageID is a message of the same conversation it answers.
 	QuotedMessageID int64
+	// AttachmentIDs are files uploaded to the conversation (see package
+	// attachment) the message carries; the body may then be empty.
+	AttachmentIDs []string
 }
 
 // Result is the message a request wrote. Replayed says it was written by an
@@ -82,15 +86,15 @@ const (
 // pending. The assigned agent, supervisors of the department and
 // administrators may send.
 func (s *Service) Send(ctx context.Context, p auth.Principal, conversationID int64, r Reply, key string) (Result, error) {
-	return s.write(ctx, p, kindReply, conversationID, r.Body, r.QuotedMessageID, key)
+	return s.write(ctx, p, kindReply, conversationID, r, key)
 }
 
 // Note writes an internal note on a conversation in any status: visible to
 // whoever may see the conversation, never sent to the customer. The
 // assigned agent, supervisors of the department and administrators may
 // write notes.
-func (s *Service) Note(ctx context.Context, p auth.Principal, conversationID int64, body, key string) (Result, error) {
-	return s.write(ctx, p, kindNote, conversationID, body, 0, key)
+func (s *Service) Note(ctx context.Context, p auth.Principal, conversationID int64, body string, attachmentIDs []string, key string) (Result, error) {
+	return s.write(ctx, p, kindNote, conversationID, Reply{Body: body, AttachmentIDs: attachmentIDs}, key)
 }
 
 // CheckKey validates an idempotency key: up to MaxKey visible ASCII
@@ -107,9 +111,9 @@ func CheckKey(key string) error {
 	return nil
 }
 
-func checkBody(body string) error {
+func checkBody(body string, attachments int) error {
 	switch {
-	case strings.TrimSpace(body) == "":
+	case strings.TrimSpace(body) == "" && attachments == 0:
 		return validate.Errorf("body", "is required")
 	case utf8.RuneCountInString(body) > MaxBody:
 		return validate.Errorf("body", "must be at most %d characters", MaxBody)
@@ -119,26 +123,28 @@ func checkBody(body string) error {
 
 // fingerprint identifies a request, so a key reused for another one is
 // refused.
-func fingerprint(kind string, conversationID, quoted int64, body string) string {
+func fingerprint(kind string, conversationID int64, r Reply) string {
 	h := sha256.New()
-	for _, part := range []string{kind, strconv.FormatInt(conversationID, 10), strconv.FormatInt(quoted, 10), body} {
+	parts := []string{kind, strconv.FormatInt(conversationID, 10), strconv.FormatInt(r.QuotedMessageID, 10), r.Body}
+	for _, part := range append(parts, r.AttachmentIDs...) {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (s *Service) write(ctx context.Context, p auth.Principal, kind string, conversationID int64, body string, quoted int64, key string) (Result, error) {
+func (s *Service) write(ctx context.Context, p auth.Principal, kind string, conversationID int64, r Reply, key string) (Result, error) {
 	if err := CheckKey(key); err != nil {
 		return Result{}, err
 	}
-	if err := checkBody(body); err != nil {
+	body, quoted := r.Body, r.QuotedMessageID
+	if err := checkBody(body, len(r.AttachmentIDs)); err != nil {
 		return Result{}, err
 	}
 	if quoted < 0 {
 		return Result{}, validate.Errorf("quoted_message_id", "is not a message of this conversation")
 	}
-	hash := fingerprint(kind, conversationID, quoted, body)
+	hash := fingerprint(kind, conversationID, r)
 	var res Result
 	err := s.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
 		res = Result{}
@@ -185,9 +191,16 @@ func (s *Service) write(ctx context.Context, p auth.Principal, kind string, conv
 				return validate.Errorf("quoted_message_id", "is not a message of this conversation")
 			}
 		}
+		files, err := attachment.Claim(ctx, q, now, p.AccountID, c.ID, attachment.UserOwner(p.UserID), r.AttachmentIDs)
+		if err != nil {
+			return err
+		}
 		m := conversation.NewMessage{
 			AccountID: p.AccountID, ConversationID: c.ID, Kind: "text", SenderType: "agent", SenderID: p.UserID,
-			Body: body, QuotedID: quoted,
+			Body: body, QuotedID: quoted, Attachments: files,
+		}
+		if len(files) > 0 {
+			m.Kind = attachment.Kind(files[0].ContentType)
 		}
 		var msg store.Message
 		if kind == kindReply {

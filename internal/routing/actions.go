@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/conversation"
 	"github.com/atende/atende/internal/store"
 	"github.com/atende/atende/internal/validate"
@@ -461,4 +462,24 @@ func (e *Engine) Invited(ctx context.Context, q *store.Queries, fx *Effects, c s
 	}
 	e.Enqueued(fx, c)
 	return c, false, nil
+}
+
+// SetContact says that a conversation's customer is one of the account's
+// contacts (see contact.Associate); whoever may act on the conversation may.
+// The department is told the conversation changed (conversation.updated).
+func (e *Engine) SetContact(ctx context.Context, p auth.Principal, conversationID, contactID int64) (contact.Contact, error) {
+	var out contact.Contact
+	err := e.Tx(ctx, func(q *store.Queries, fx *Effects) error {
+		c, err := handled(ctx, q, p, conversationID)
+		if err != nil {
+			return err
+		}
+		out, err = contact.Associate(ctx, q, e.clock.Now(), c, contactID)
+		if err != nil {
+			return err
+		}
+		fx.Publish(p.AccountID, Event{Kind: "conversation.updated", ConversationID: c.ID, Status: c.Status})
+		return nil
+	})
+	return out, err
 }

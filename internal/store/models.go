@@ -43,6 +43,19 @@ type ApiToken struct {
 	ExpiresAt  sql.NullTime
 }
 
+type Attachment struct {
+	ID             string
+	AccountID      int64
+	ConversationID sql.NullInt64
+	Owner          string
+	Name           string
+	ContentType    string
+	Size           int64
+	Sha256         string
+	CreatedAt      time.Time
+	ClaimedAt      sql.NullTime
+}
+
 type AuditLog struct {
 	ID          int64
 	AccountID   sql.NullInt64
