@@ -115,6 +115,15 @@ test("a visitor talks to an agent, comes back, and is invited", async () => {
     const { messages } = await caio.get(`/api/v1/conversations/${offered.id}/messages`);
     return messages.find((m) => m.direction === "out")?.status === "read";
   });
+  // A picture, uploaded from the widget: the agent gets it, the widget shows it.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHElEQVR4nGNk+M+AFzAxMDCMKhhVMKpgVAEeAAA5+wEfwFvPjgAAAABJRU5ErkJggg==", "base64");
+  await page.locator("#atende-widget input[type=file]").setInputFiles({ name: "produto.png", mimeType: "image/png", buffer: png });
+  await log(page).locator("img[alt='produto.png']").waitFor();
+  await until("the picture for the agent", async () => {
+    const { messages } = await caio.get(`/api/v1/conversations/${offered.id}/messages`);
+    return messages.find((m) => m.attachments?.[0]?.name === "produto.png" && m.kind === "image");
+  });
+  assert.ok(await log(page).locator("img[alt='produto.png']").evaluate((img) => img.complete && img.naturalWidth === 16));
   await page.screenshot({ path: join(artifacts, "desktop-conversation.png") });
   const first = await caio.get(`/api/v1/conversations/${offered.id}`);
 

@@ -108,6 +108,9 @@ func New(d Deps) *Server {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: errorDetail{Code: "cross_origin", Message: "cross-origin requests that change data are refused"}})
 	}))
+	// The widget uploads from the company's site, another origin, with the
+	// visitor's token rather than a cookie: nothing to forge.
+	cop.AddInsecureBypassPattern("POST /widget/v1/uploads")
 	s.protected = cop.Handler(s.mux)
 	return s
 }
@@ -239,6 +242,9 @@ func (s *Server) routes() []Route {
 		// the site's origin itself.
 		{Method: "GET", Path: "/widget.js", Public: true, handler: s.widgetScript},
 		{Method: "GET", Path: "/widget/v1/ws", Public: true, handler: s.widgetSocket},
+		{Method: "OPTIONS", Path: "/widget/v1/uploads", Public: true, handler: s.widgetPreflight},
+		{Method: "POST", Path: "/widget/v1/uploads", Public: true, handler: s.widgetUpload},
+		{Method: "GET", Path: "/widget/v1/files/{id}", Public: true, handler: s.widgetFile},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -243,4 +244,98 @@ func clipString(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// widgetCORS lets the channel's sites read the answer: the widget calls
+// these routes from the company's page, another origin.
+func (s *Server) widgetCORS(w http.ResponseWriter, r *http.Request) bool {
+	if s.widget == nil {
+		return false
+	}
+	_, ch, err := s.widget.Channel(r.Context(), r.URL.Query().Get("channel"))
+	origin := r.Header.Get("Origin")
+	if err != nil || !ch.AllowsOrigin(origin) {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	return true
+}
+
+// widgetPreflight answers the browser's question before an upload.
+func (s *Server) widgetPreflight(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	if !s.widgetCORS(w, r) {
+		return &requestError{status: http.StatusForbidden, code: "origin_not_allowed", message: "the page's origin is not one of this website chat's allowed origins"}
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "POST")
+	h.Set("Access-Control-Allow-Headers", "Authorization")
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// widgetUpload stores a visitor's file (multipart part "file"), to be sent
+// with their next message. The visitor token comes as a bearer token; the
+// page's origin must be one of the channel's.
+func (s *Server) widgetUpload(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	if s.widget == nil || s.attachments == nil {
+		return &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "uploads are not available"}
+	}
+	s.widgetCORS(w, r)
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	up, err := s.widget.Uploader(r.Context(), r.URL.Query().Get("channel"), r.Header.Get("Origin"), strings.TrimSpace(token), s.clientIP(r))
+	if err != nil {
+		return widgetError(w, err)
+	}
+	name, body, err := s.filePart(w, r)
+	if err != nil {
+		return err
+	}
+	a, err := s.attachments.Upload(r.Context(), up.AccountID, up.ConversationID, up.Owner, name, body)
+	if err != nil {
+		return uploadError(err)
+	}
+	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+// widgetFile answers a file of the visitor's conversation. Images and
+// media may be shown in the company's page (the widget's <img>); the rest
+// downloads, and nothing runs as a page of ours.
+func (s *Server) widgetFile(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	if s.widget == nil {
+		return &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "the website chat is not available"}
+	}
+	q := r.URL.Query()
+	f, err := s.widget.File(r.Context(), q.Get("channel"), q.Get("token"), r.PathValue("id"))
+	if err != nil {
+		return widgetError(w, err)
+	}
+	defer f.Content.Close()
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
+	serveFile(w, r, f)
+	return nil
+}
+
+// widgetError maps the gateway's refusals to answers.
+func widgetError(w http.ResponseWriter, err error) error {
+	var limited *webchat.RateLimited
+	var fe *webchat.FrameError
+	switch {
+	case errors.Is(err, webchat.ErrUnknownChannel):
+		return &requestError{status: http.StatusNotFound, code: "unknown_channel", message: "no website chat has this key"}
+	case errors.Is(err, webchat.ErrOriginNotAllowed):
+		return &requestError{status: http.StatusForbidden, code: "origin_not_allowed", message: err.Error()}
+	case errors.Is(err, webchat.ErrBadToken):
+		return &requestError{status: http.StatusUnauthorized, code: "bad_token", message: err.Error()}
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", strconv.Itoa(int((limited.After+time.Second-1)/time.Second)))
+		return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many uploads; try again later"}
+	case errors.As(err, &fe):
+		return &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: fe.Error()}
+	}
+	return err
 }

@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/atende/atende/internal/api"
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel"
@@ -56,12 +59,14 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	t.Cleanup(hub.Close)
 	a := auth.New(db, clk, auth.DefaultLimits, log)
 	recv := channel.NewReceiver(db, clk, engine)
-	gw := webchat.NewGateway(db, clk, engine, recv, hub, limits, log)
+	dir := t.TempDir()
+	files := attachment.New(db, clk, attachment.Dir(dir), deskMaxFile, log)
+	gw := webchat.NewGateway(db, clk, engine, recv, hub, files, limits, log)
 	gw.HelloTimeout = time.Second
 	srv := httptest.NewServer(api.New(api.Deps{
 		Auth: a, Departments: department.New(db, clk), Engine: engine, Contacts: contact.New(db, clk),
 		Messaging: messaging.New(db, clk, engine), Canned: canned.New(db, clk), Hub: hub,
-		Webchat: webchat.NewService(db, clk), Visitors: webchat.NewVisitors(db, clk, engine), Widget: gw,
+		Webchat: webchat.NewService(db, clk), Visitors: webchat.NewVisitors(db, clk, engine), Widget: gw, Attachments: files,
 		Ready: map[string]api.Pinger{"database": db}, Registry: api.NewRegistry(), Log: log,
 	}))
 	t.Cleanup(srv.Close)
@@ -70,7 +75,7 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	done := make(chan struct{})
 	go func() { relay.Run(ctx, 20*time.Millisecond); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, creds: map[*client][2]string{}}
+	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, files: files, dir: dir, creds: map[*client][2]string{}}
 }
 
 // webchatChannel creates a website chat for shop through the API.
@@ -815,6 +820,107 @@ func TestPrechatEmailAndSignedIdentityMakeTheSameContact(t *testing.T) {
 		msgs := snap["messages"].([]any)
 		if len(msgs) != 1 || msgs[0].(map[string]any)["body"] != "Sou eu" {
 			t.Fatalf("the signed visitor's snapshot: %v", snap)
+		}
+	})
+}
+
+// widgetUpload sends a file as the widget does: from the site's origin,
+// with the visitor's token.
+func (d *desk) widgetUpload(key, origin, token, name string, content []byte) *response {
+	d.t.Helper()
+	c := d.client()
+	h := http.Header{"Origin": {origin}}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormFile("file", name)
+	part.Write(content)
+	mw.Close()
+	return c.raw("POST", "/widget/v1/uploads?channel="+key, mw.FormDataContentType(), body.Bytes(), h)
+}
+
+func TestVisitorsUploadFilesToTheirConversationOnly(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		d := newSiteDesk(t, db, webchat.DefaultLimits)
+		_, ana := d.staff("acme", "Ana", "admin")
+		caioID, caio := d.staff("acme", "Caio", "agent")
+		vendas := d.department(ana, "Vendas", offerRouting, caioID)
+		ch := d.webchatChannel(ana, map[string]any{"department_id": vendas})
+
+		v, w := d.visit(ch.PublicKey, "", nil)
+		v.next("synced")
+		token := w["token"].(string)
+		if field(w, "config", "uploads") != true {
+			t.Fatalf("config: %v", w["config"])
+		}
+
+		// The browser asks first; only the channel's sites are answered.
+		pre := d.client().raw("OPTIONS", "/widget/v1/uploads?channel="+ch.PublicKey, "", nil, http.Header{"Origin": {shop}, "Access-Control-Request-Method": {"POST"}})
+		if pre.status != http.StatusNoContent || pre.header.Get("Access-Control-Allow-Origin") != shop || pre.header.Get("Access-Control-Allow-Headers") != "Authorization" {
+			t.Fatalf("preflight: %d %v", pre.status, pre.header)
+		}
+		d.client().raw("OPTIONS", "/widget/v1/uploads?channel="+ch.PublicKey, "", nil, http.Header{"Origin": {"https://evil.example"}}).want(http.StatusForbidden)
+
+		d.widgetUpload(ch.PublicKey, "https://evil.example", token, "foto.png", pngBytes).wantError(http.StatusForbidden, "origin_not_allowed")
+		d.widgetUpload(ch.PublicKey, shop, "", "foto.png", pngBytes).wantError(http.StatusUnauthorized, "bad_token")
+		d.widgetUpload(ch.PublicKey, shop, token+"x", "foto.png", pngBytes).wantError(http.StatusUnauthorized, "bad_token")
+		d.widgetUpload(ch.PublicKey, shop, token, "grande.bin", bytes.Repeat([]byte{1}, deskMaxFile+1)).wantError(http.StatusRequestEntityTooLarge, "file_too_large")
+		res := d.widgetUpload(ch.PublicKey, shop, token, "foto.png", pngBytes).want(http.StatusCreated)
+		if res.header.Get("Access-Control-Allow-Origin") != shop {
+			t.Fatalf("the widget could not read the answer: %v", res.header)
+		}
+		var up struct {
+			ID, Name    string
+			ContentType string `json:"content_type"`
+		}
+		res.decode(&up)
+		if up.ContentType != "image/png" {
+			t.Fatalf("upload: %+v", up)
+		}
+
+		// Another visitor cannot send it, nor fetch it.
+		u, uw := d.visit(ch.PublicKey, "", nil)
+		u.next("synced")
+		u.send(map[string]any{"type": "message", "client_id": "x", "attachments": []string{up.ID}})
+		if e := u.next("error"); e["code"] != "invalid" {
+			t.Fatalf("sending another's upload: %v", e)
+		}
+		d.client().do("GET", "/widget/v1/files/"+up.ID+"?channel="+ch.PublicKey+"&token="+uw["token"].(string), nil).wantError(http.StatusNotFound, "not_found")
+
+		// Its visitor sends it; the agent gets the image, and so does the widget.
+		v.send(map[string]any{"type": "message", "client_id": "f1", "attachments": []string{up.ID}})
+		ack := v.next("ack")
+		if field(ack, "message", "kind") != "image" || len(field(ack, "message", "attachments").([]any)) != 1 {
+			t.Fatalf("ack: %v", ack)
+		}
+		caio.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
+		conv := d.waitOffer(caio)
+		caio.do("POST", "/api/v1/conversations/"+itoa(conv)+"/accept", nil).want(http.StatusNoContent)
+		got := caio.do("GET", "/api/v1/attachments/"+up.ID, nil).want(http.StatusOK)
+		if !bytes.Equal(got.body, pngBytes) {
+			t.Fatalf("the agent got %d bytes", len(got.body))
+		}
+		file := d.client().do("GET", "/widget/v1/files/"+up.ID+"?channel="+ch.PublicKey+"&token="+token, nil).want(http.StatusOK)
+		if !bytes.Equal(file.body, pngBytes) || file.header.Get("X-Content-Type-Options") != "nosniff" ||
+			file.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" || !strings.Contains(file.header.Get("Content-Security-Policy"), "sandbox") {
+			t.Fatalf("the widget's file: %v", file.header)
+		}
+		d.client().do("GET", "/widget/v1/files/"+up.ID+"?channel="+ch.PublicKey+"&token="+uw["token"].(string), nil).wantError(http.StatusNotFound, "not_found")
+
+		// An agent's file reaches the widget as an attachment it may fetch.
+		var mine struct{ ID string }
+		caio.upload("/api/v1/conversations/"+itoa(conv)+"/attachments", "file", "tabela.pdf", []byte("%PDF-1.4 tabela de preços")).want(http.StatusCreated).decode(&mine)
+		caio.do("POST", "/api/v1/conversations/"+itoa(conv)+"/messages", map[string]any{"body": "Segue a tabela", "attachment_ids": []string{mine.ID}}).want(http.StatusCreated)
+		m := v.next("message", func(f map[string]any) bool { return field(f, "message", "from") == "agent" })
+		atts := field(m, "message", "attachments").([]any)
+		if len(atts) != 1 || atts[0].(map[string]any)["name"] != "tabela.pdf" {
+			t.Fatalf("agent's file: %v", m)
+		}
+		pdf := d.client().do("GET", "/widget/v1/files/"+mine.ID+"?channel="+ch.PublicKey+"&token="+token, nil).want(http.StatusOK)
+		if !strings.HasPrefix(pdf.header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("a PDF must download: %v", pdf.header)
 		}
 	})
 }

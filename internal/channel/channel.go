@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/clock"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/conversation"
@@ -47,6 +48,11 @@ type Inbound struct {
 	// answers: a new conversation starts with the invitation's text and goes
 	// straight to that agent when they can take it.
 	Invitation *Invitation
+	// Uploads are files the customer uploaded to Atende (package
+	// attachment) that the message carries; they are claimed for its
+	// conversation in the same transaction, as UploadOwner's.
+	Uploads     []string
+	UploadOwner string
 }
 
 // Invitation is an agent's proactive invitation a customer answered.
@@ -142,9 +148,20 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 				quoted = m.ID
 			}
 		}
+		files, kind := in.Attachments, in.Kind
+		if len(in.Uploads) > 0 {
+			claimed, err := attachment.Claim(ctx, q, now, ch.AccountID, c.ID, in.UploadOwner, in.Uploads)
+			if err != nil {
+				return err
+			}
+			files = append(append([]conversation.Attachment(nil), files...), claimed...)
+			if in.Body == "" && (kind == "" || kind == "text") {
+				kind = attachment.Kind(claimed[0].ContentType)
+			}
+		}
 		msg, err := conversation.Append(ctx, q, now, conversation.NewMessage{
-			AccountID: ch.AccountID, ConversationID: c.ID, ChannelID: ch.ID, Direction: conversation.In, Kind: in.Kind,
-			SenderType: "contact", SenderID: contactID, Body: in.Body, QuotedID: quoted, Attachments: in.Attachments,
+			AccountID: ch.AccountID, ConversationID: c.ID, ChannelID: ch.ID, Direction: conversation.In, Kind: kind,
+			SenderType: "contact", SenderID: contactID, Body: in.Body, QuotedID: quoted, Attachments: files,
 			Metadata: in.Metadata, ProviderID: in.ProviderMessageID,
 		})
 		if err != nil {

@@ -70,8 +70,8 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	}
 	defer hub.Close()
 	messages := messaging.New(db, clk, engine)
-	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, webchat.DefaultLimits, log)
 	files := attachment.New(db, clk, attachment.Dir(cfg.Attachments()), int64(cfg.MaxAttachmentMB)<<20, log)
+	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, files, webchat.DefaultLimits, log)
 	handler := api.New(api.Deps{
 		Auth:          authService,
 		Departments:   department.New(db, clk),

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/channel"
 	"github.com/atende/atende/internal/clock"
 	"github.com/atende/atende/internal/contact"
@@ -58,6 +59,7 @@ type Gateway struct {
 	engine *routing.Engine
 	recv   *channel.Receiver
 	hub    Hub
+	files  *attachment.Service // nil: no uploads
 	log    *slog.Logger
 	limits Limits
 	lim    *limiter
@@ -68,12 +70,13 @@ type Gateway struct {
 	local map[int64]int // sockets on this node, by visitor
 }
 
-// NewGateway returns a Gateway.
-func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *channel.Receiver, hub Hub, limits Limits, log *slog.Logger) *Gateway {
+// NewGateway returns a Gateway; files stores visitors' uploads (nil: the
+// widget offers none).
+func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *channel.Receiver, hub Hub, files *attachment.Service, limits Limits, log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, log: log, limits: limits, lim: newLimiter(),
+	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, files: files, log: log, limits: limits, lim: newLimiter(),
 		HelloTimeout: 10 * time.Second, local: map[int64]int{}}
 }
 
@@ -253,12 +256,12 @@ func (s *session) refuse(ctx context.Context, err error) error {
 	e := errorFrame{Type: "error", Code: "unavailable", Message: "could not do it now; try again"}
 	var fe *FrameError
 	var inv *validate.Error
-	var limited *rateLimited
+	var limited *RateLimited
 	switch {
 	case errors.As(err, &fe):
 		e.Code, e.Message, e.Field = fe.Code, fe.Error(), fe.Field
 	case errors.As(err, &limited):
-		e.Code, e.Message, e.RetryAfter = "rate_limited", "too many; slow down", max(1, int((limited.after+time.Second-1)/time.Second))
+		e.Code, e.Message, e.RetryAfter = "rate_limited", "too many; slow down", max(1, int((limited.After+time.Second-1)/time.Second))
 	case errors.As(err, &inv):
 		e.Code, e.Message, e.Field = "invalid", inv.Error(), inv.Field
 	case errors.Is(err, conversation.ErrNotAllowed):
@@ -275,19 +278,21 @@ func (s *session) refuse(ctx context.Context, err error) error {
 	return nil
 }
 
-type rateLimited struct{ after time.Duration }
+// RateLimited: a visitor or address went past one of the Limits; After
+// says when to try again.
+type RateLimited struct{ After time.Duration }
 
-func (e *rateLimited) Error() string { return "rate limited" }
+func (e *RateLimited) Error() string { return "rate limited" }
 
 // allow applies a per-visitor and a per-address limit.
 func (s *session) allow(what string, perVisitor, perIP Limit) error {
 	now := s.g.clock.Now()
 	if ok, after := s.g.lim.allow(what+":v:"+s.visitor.VisitorKey, perVisitor, now); !ok {
-		return &rateLimited{after}
+		return &RateLimited{after}
 	}
 	if perIP.Burst > 0 {
 		if ok, after := s.g.lim.allow(what+":ip:"+s.cl.IP, perIP, now); !ok {
-			return &rateLimited{after}
+			return &RateLimited{after}
 		}
 	}
 	return nil
@@ -465,7 +470,7 @@ func (s *session) config(ctx context.Context) map[string]any {
 	}
 	return map[string]any{"name": s.ch.Name, "color": s.ch.Color, "text_color": s.ch.TextColor,
 		"greeting": s.ch.Greeting.In(lang), "offline_message": s.ch.OfflineMessage.In(lang),
-		"prechat": s.ch.Prechat, "departments": deps, "language": lang}
+		"prechat": s.ch.Prechat, "departments": deps, "language": lang, "uploads": s.g.files != nil}
 }
 
 // loadConversation reads the conversation the widget shows.
@@ -877,8 +882,8 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	if err := s.allow("message", s.g.limits.Message, s.g.limits.MessageIP); err != nil {
 		return err
 	}
-	if len(f.Attachments) > 0 {
-		return invalid("attachments", "file uploads are not available on this server yet")
+	if len(f.Attachments) > 0 && s.g.files == nil {
+		return invalid("attachments", "file uploads are not available on this server")
 	}
 	if err := s.loadConversation(ctx); err != nil {
 		return err
@@ -886,6 +891,7 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	in := channel.Inbound{
 		ChannelID: s.row.ID, ProviderMessageID: s.visitor.VisitorKey + ":" + f.ClientID,
 		From: contact.Identity{Kind: contact.KindVisitor, Value: s.visitor.VisitorKey}, Kind: "text", Body: f.Body,
+		Uploads: f.Attachments, UploadOwner: uploadOwner(s.visitor.VisitorKey),
 	}
 	var inv store.WebchatInvitation
 	if s.conv == nil || !conversation.Status(s.conv.Status).Open() {
@@ -1017,4 +1023,95 @@ func clipBytes(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// uploadOwner is who an upload of a visitor belongs to until a message
+// claims it.
+func uploadOwner(visitorKey string) string { return "visitor:" + visitorKey }
+
+// ErrOriginNotAllowed: the page's origin is not one of the channel's sites.
+var ErrOriginNotAllowed = errors.New("the page's origin is not one of this website chat's allowed origins")
+
+// Upload is what a visitor's upload may be stored as.
+type Upload struct {
+	AccountID int64
+	// ConversationID is the visitor's open conversation, 0 before they
+	// have one (the message that carries the file then claims it).
+	ConversationID int64
+	Owner          string
+}
+
+// visitorOf finds the channel by its public key and the visitor by their
+// token.
+func (g *Gateway) visitorOf(ctx context.Context, publicKey, token string) (store.Channel, store.WebchatVisitor, error) {
+	row, _, err := g.Channel(ctx, publicKey)
+	if err != nil {
+		return row, store.WebchatVisitor{}, err
+	}
+	key, err := VerifyToken(row.Secret, row.ID, token, g.clock.Now())
+	if err != nil {
+		return row, store.WebchatVisitor{}, err
+	}
+	v, err := g.db.Read().GetVisitorByKey(ctx, store.GetVisitorByKeyParams{ChannelID: row.ID, VisitorKey: key})
+	if err != nil {
+		return row, v, fmt.Errorf("%w: no such visitor", ErrBadToken)
+	}
+	return row, v, nil
+}
+
+// Uploader checks a visitor's upload: the channel, the page's origin, the
+// token, the upload limits. It says where the file goes.
+func (g *Gateway) Uploader(ctx context.Context, publicKey, origin, token, ip string) (Upload, error) {
+	if g.files == nil {
+		return Upload{}, invalid("file", "file uploads are not available on this server")
+	}
+	row, v, err := g.visitorOf(ctx, publicKey, token)
+	if err != nil {
+		return Upload{}, err
+	}
+	ch, err := ChannelOf(row)
+	if err != nil {
+		return Upload{}, err
+	}
+	if !ch.AllowsOrigin(origin) {
+		return Upload{}, ErrOriginNotAllowed
+	}
+	now := g.clock.Now()
+	if ok, after := g.lim.allow("upload:v:"+v.VisitorKey, g.limits.Upload, now); !ok {
+		return Upload{}, &RateLimited{after}
+	}
+	if ok, after := g.lim.allow("upload:ip:"+ip, g.limits.UploadIP, now); !ok {
+		return Upload{}, &RateLimited{after}
+	}
+	up := Upload{AccountID: row.AccountID, Owner: uploadOwner(v.VisitorKey)}
+	if v.ConversationID.Valid {
+		c, err := g.db.Read().GetConversation(ctx, store.GetConversationParams{AccountID: row.AccountID, ID: v.ConversationID.Int64})
+		if err == nil && conversation.Status(c.Status).Open() {
+			up.ConversationID = c.ID
+		}
+	}
+	return up, nil
+}
+
+// File opens a file for a visitor: one of their conversation's, or their
+// own upload not sent yet. Anything else is store.ErrNotFound.
+func (g *Gateway) File(ctx context.Context, publicKey, token, id string) (attachment.File, error) {
+	if g.files == nil {
+		return attachment.File{}, store.ErrNotFound
+	}
+	row, v, err := g.visitorOf(ctx, publicKey, token)
+	if err != nil {
+		return attachment.File{}, err
+	}
+	f, err := g.files.Open(ctx, row.AccountID, id)
+	if err != nil {
+		return f, err
+	}
+	mine := (f.ConversationID != 0 && v.ConversationID.Valid && f.ConversationID == v.ConversationID.Int64) ||
+		(f.ConversationID == 0 && f.Owner == uploadOwner(v.VisitorKey))
+	if !mine {
+		f.Content.Close()
+		return attachment.File{}, fmt.Errorf("file %s: %w", id, store.ErrNotFound)
+	}
+	return f, nil
 }

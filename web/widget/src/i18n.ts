@@ -18,6 +18,8 @@ export interface Strings {
   offline: string;
   newMessage: string;
   slowDown: string;
+  tooLarge: string;
+  uploadFailed: string;
   prechatIntro: string;
   offlineIntro: string;
   name: string;
@@ -47,6 +49,8 @@ const pt: Strings = {
   offline: "Sem atendentes no momento",
   newMessage: "(1) Nova mensagem",
   slowDown: "Muitas mensagens seguidas; aguarde um instante.",
+  tooLarge: "Arquivo grande demais.",
+  uploadFailed: "Não foi possível enviar o arquivo.",
   prechatIntro: "Antes de começar, conte quem é você.",
   offlineIntro: "Deixe sua mensagem e responderemos assim que possível.",
   name: "Nome",
@@ -76,6 +80,8 @@ const en: Strings = {
   offline: "No one is available right now",
   newMessage: "(1) New message",
   slowDown: "Too many messages at once; wait a moment.",
+  tooLarge: "The file is too large.",
+  uploadFailed: "The file could not be sent.",
   prechatIntro: "Before we start, tell us who you are.",
   offlineIntro: "Leave a message and we will answer as soon as we can.",
   name: "Name",

@@ -21,6 +21,8 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-vis
 .msg.agent{background:#fff;border:1px solid #d0d7de;align-self:flex-start;border-bottom-left-radius:4px}
 .msg.visitor{background:var(--atende-color);color:var(--atende-text);align-self:flex-end;border-bottom-right-radius:4px}
 .msg.pending{opacity:.6}
+.file{display:block;color:inherit;margin-top:4px;text-decoration:underline}
+.file img{display:block;max-width:100%;max-height:200px;border-radius:8px}
 .author{font-size:12px;font-weight:700;margin-bottom:2px}
 .meta{font-size:11px;opacity:.75;margin-top:3px;text-align:right}
 .system{align-self:center;font-size:12px;color:#57606a;text-align:center}
@@ -32,7 +34,8 @@ button:focus-visible,input:focus-visible,textarea:focus-visible,select:focus-vis
 .form input,.form select,.form textarea,.composer textarea{border:1px solid #8c959f;border-radius:8px;padding:8px;width:100%;background:#fff;color:#1b1f24;resize:none}
 .send{background:var(--atende-color);color:var(--atende-text);border:0;border-radius:8px;padding:9px 14px;font-weight:700}
 .composer{display:flex;align-items:flex-end;gap:6px;padding:10px;border-top:1px solid #d0d7de;position:relative}
-.composer textarea{flex:1;max-height:120px}
+.composer textarea{flex:1;max-height:120px;min-width:0}
+.composer textarea::placeholder{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .tool{background:transparent;border:0;font-size:20px;width:36px;height:38px;border-radius:8px}
 .palette{position:absolute;bottom:58px;left:10px;background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:6px;display:grid;grid-template-columns:repeat(6,1fr);gap:2px;box-shadow:0 4px 14px rgba(0,0,0,.15)}
 .palette button{background:transparent;border:0;font-size:20px;width:36px;height:36px;border-radius:6px}

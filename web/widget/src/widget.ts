@@ -18,6 +18,13 @@ interface Config {
   prechat: { name: Mode; email: Mode; phone: Mode; department: Mode };
   departments: { id: number; name: string }[];
   language: string;
+  uploads: boolean;
+}
+interface Attachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
 }
 interface Message {
   id: number;
@@ -27,7 +34,7 @@ interface Message {
   status: string;
   at: string;
   author?: { name: string };
-  attachments: { id: string; name: string; content_type: string; size: number }[];
+  attachments: Attachment[];
 }
 interface Conversation {
   protocol: string;
@@ -43,6 +50,7 @@ interface Invitation {
 interface Pending {
   client_id: string;
   body: string;
+  attachments: string[];
   el: HTMLElement;
 }
 
@@ -105,6 +113,27 @@ function start(el: HTMLScriptElement) {
   root.className = "w";
   shadow.append(style, root);
 
+  // drawing is a one-path SVG icon (emoji glyphs are not on every system).
+  function drawing(d: string, size: number, fill: boolean) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", d);
+    if (fill) path.setAttribute("fill", "currentColor");
+    else {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "1.8");
+      path.setAttribute("stroke-linecap", "round");
+    }
+    svg.append(path);
+    return svg;
+  }
+
   const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...kids: (Node | string)[]) => {
     const e = document.createElement(tag);
     for (const a in attrs) e.setAttribute(a, attrs[a]);
@@ -116,13 +145,7 @@ function start(el: HTMLScriptElement) {
   const badge = h("span", { class: "badge", hidden: "" });
   const icon = h("span", { class: "icon", "aria-hidden": "true" });
   // A speech bubble, drawn (not an emoji, which not every system can show).
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  const path = document.createElementNS(ns, "path");
-  for (const [k, v] of [["viewBox", "0 0 24 24"], ["width", "28"], ["height", "28"], ["fill", "currentColor"]]) svg.setAttribute(k, v);
-  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
-  svg.append(path);
-  icon.append(svg);
+  icon.append(drawing("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z", 28, true));
   launcher.append(icon, badge);
   const panel = h("div", { class: "panel", role: "dialog", hidden: "" });
   const title = h("div", { class: "title" });
@@ -136,7 +159,9 @@ function start(el: HTMLScriptElement) {
   const composer = h("form", { class: "composer" });
   const input = h("textarea", { rows: "1", maxlength: "4000" }) as HTMLTextAreaElement;
   const emoji = h("button", { type: "button", class: "tool" }, "😊");
-  const attach = h("button", { type: "button", class: "tool", hidden: "" }, "📎");
+  const attach = h("button", { type: "button", class: "tool", hidden: "" },
+    drawing("M16.5 6.5v9a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10a1.5 1.5 0 0 1-3 0V6.5", 22, false));
+  const picker = h("input", { type: "file", multiple: "", hidden: "" }) as HTMLInputElement;
   const send = h("button", { type: "submit", class: "send" });
   const palette = h("div", { class: "palette", hidden: "" });
   for (const e of ["😀", "😂", "😊", "😍", "🙏", "👍", "👋", "🎉", "😢", "😮", "❤️", "✅"]) {
@@ -148,7 +173,7 @@ function start(el: HTMLScriptElement) {
     });
     palette.append(b);
   }
-  composer.append(palette, emoji, attach, input, send);
+  composer.append(palette, emoji, attach, picker, input, send);
   panel.append(header, log, typing, notice, form, composer);
   root.append(launcher, panel);
 
@@ -258,6 +283,7 @@ function start(el: HTMLScriptElement) {
         online = f.online;
         t = strings(config!.language);
         title.textContent = config!.name;
+        attach.hidden = !config!.uploads;
         label();
         colours();
         if (!host.isConnected) document.body.appendChild(host);
@@ -275,7 +301,7 @@ function start(el: HTMLScriptElement) {
       case "synced":
         seq(f);
         synced = true;
-        for (const p of pending.values()) frame({ type: "message", client_id: p.client_id, body: p.body });
+        for (const p of pending.values()) frame({ type: "message", client_id: p.client_id, body: p.body, attachments: p.attachments });
         render();
         break;
       case "message":
@@ -404,10 +430,21 @@ function start(el: HTMLScriptElement) {
     return isNaN(d.getTime()) ? "" : d.toLocaleTimeString(config?.language === "en" ? "en" : "pt-BR", { hour: "2-digit", minute: "2-digit" });
   }
 
-  function bubble(from: string, body: string, meta: string, author?: string) {
+  function fileURL(id: string) {
+    return base.origin + "/widget/v1/files/" + encodeURIComponent(id) + "?channel=" + encodeURIComponent(key) + "&token=" + encodeURIComponent(storage.get(storeKey) || "");
+  }
+
+  function bubble(from: string, body: string, meta: string, author?: string, files: Attachment[] = []) {
     const b = h("div", { class: "msg " + from });
     if (author) b.append(h("div", { class: "author" }, author));
-    b.append(h("div", { class: "body" }, body));
+    if (body) b.append(h("div", { class: "body" }, body));
+    for (const f of files) {
+      const url = fileURL(f.id);
+      const a = h("a", { class: "file", href: url, target: "_blank", rel: "noopener noreferrer" });
+      if (/^image\//.test(f.content_type) && f.content_type !== "image/svg+xml") a.append(h("img", { src: url, alt: f.name, loading: "lazy" }));
+      else a.append(f.name);
+      b.append(a);
+    }
     if (meta) b.append(h("div", { class: "meta" }, meta));
     return b;
   }
@@ -429,7 +466,7 @@ function start(el: HTMLScriptElement) {
     const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
     for (const m of sorted) {
       const meta = time(m.at) + (m.from === "visitor" ? " · " + t.sent : "");
-      log.append(bubble(m.from, m.body, meta, m.from === "agent" ? m.author?.name : undefined));
+      log.append(bubble(m.from, m.body, meta, m.from === "agent" ? m.author?.name : undefined, m.attachments || []));
     }
     for (const p of pending.values()) log.append(p.el);
     let sub = "";
@@ -498,15 +535,16 @@ function start(el: HTMLScriptElement) {
     return "c" + Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function write(body: string) {
+  function write(body: string, attachments: string[] = [], label = body) {
     const id = clientID();
     const f: Record<string, unknown> = { type: "message", client_id: id, body };
+    if (attachments.length) f.attachments = attachments;
     if (!conversationOpen()) {
       if (Object.keys(prechat).length) f.prechat = prechat;
       if (invitation) f.invitation_id = invitation.id;
     }
-    const el = bubble("visitor pending", body, t.sending);
-    pending.set(id, { client_id: id, body, el });
+    const el = bubble("visitor pending", label, t.sending);
+    pending.set(id, { client_id: id, body, attachments, el });
     if (synced) frame(f);
     render();
   }
@@ -517,6 +555,31 @@ function start(el: HTMLScriptElement) {
     if (!body) return;
     input.value = "";
     write(body);
+  });
+  // Files: uploaded first, then sent in a message.
+  attach.addEventListener("click", () => picker.click());
+  picker.addEventListener("change", async () => {
+    const chosen = Array.from(picker.files || []).slice(0, 5);
+    picker.value = "";
+    for (const file of chosen) {
+      const body = new FormData();
+      body.append("file", file, file.name);
+      try {
+        const res = await fetch(base.origin + "/widget/v1/uploads?channel=" + encodeURIComponent(key), {
+          method: "POST",
+          headers: { Authorization: "Bearer " + (storage.get(storeKey) || "") },
+          body,
+        });
+        if (!res.ok) {
+          showNotice(res.status === 413 ? t.tooLarge : res.status === 429 ? t.slowDown : t.uploadFailed);
+          continue;
+        }
+        const a: Attachment = await res.json();
+        write("", [a.id], a.name);
+      } catch {
+        showNotice(t.uploadFailed);
+      }
+    }
   });
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) {
