@@ -111,6 +111,7 @@ test("a visitor talks to an agent, comes back, and is invited", async () => {
   await caio.post(`/api/v1/conversations/${offered.id}/messages`, { body: "Olá, Zé! O plano custa R$ 99 por mês." });
   await log(page).getByText("Olá, Zé! O plano custa R$ 99 por mês.").waitFor();
   await page.locator("#atende-widget .subtitle").getByText("Caio Souza está atendendo você").waitFor();
+  await log(page).getByText("· lida").first().waitFor(); // Caio read it, answering
   await until("the read status", async () => {
     const { messages } = await caio.get(`/api/v1/conversations/${offered.id}/messages`);
     return messages.find((m) => m.direction === "out")?.status === "read";

@@ -509,6 +509,8 @@ type visitorMessage struct {
 	Status      string                    `json:"status"`
 	At          time.Time                 `json:"at"`
 	Author      *named                    `json:"author,omitempty"`
+	// ClientID is the widget's id of the visitor's own message.
+	ClientID string `json:"client_id,omitempty"`
 }
 
 type visitorConversation struct {
@@ -516,6 +518,9 @@ type visitorConversation struct {
 	Status        string `json:"status"`
 	QueuePosition int64  `json:"queue_position,omitempty"`
 	Agent         *named `json:"agent"`
+	// ReadUpTo: the serving agent has read the visitor's messages up to
+	// this message sequence.
+	ReadUpTo int64 `json:"read_up_to"`
 }
 
 // visible reports whether the visitor may see m.
@@ -552,6 +557,10 @@ func (s *session) messageView(ctx context.Context, m store.Message) visitorMessa
 	}
 	if m.Direction == conversation.In {
 		v.From, v.Status = "visitor", "sent"
+		v.ClientID, _ = strings.CutPrefix(m.ProviderMessageID.String, s.visitor.VisitorKey+":")
+		if v.ClientID == m.ProviderMessageID.String {
+			v.ClientID = "" // another browser's
+		}
 	} else {
 		v.From = "agent"
 		if m.SenderType == "agent" && m.SenderID.Valid {
@@ -566,6 +575,11 @@ func (s *session) conversationView(ctx context.Context) (visitorConversation, er
 	v := visitorConversation{Protocol: c.Protocol, Status: c.Status}
 	if c.AgentID.Valid {
 		v.Agent = &named{Name: s.userName(ctx, c.AgentID.Int64)}
+		seq, err := s.g.db.Read().GetReadMark(ctx, store.GetReadMarkParams{UserID: c.AgentID.Int64, ConversationID: c.ID})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return v, err
+		}
+		v.ReadUpTo = seq
 	}
 	if c.Status == string(conversation.Queued) {
 		ahead, err := s.g.db.Read().CountQueuedAhead(ctx, store.CountQueuedAheadParams{AccountID: c.AccountID, DepartmentID: c.DepartmentID,
@@ -737,7 +751,16 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 		return nil
 	case e.ConversationID == s.conv.ID && (ev.Kind == "message.created" || ev.Kind == "message.status"):
 		m, err := q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: e.MessageID})
-		if err != nil || !s.visible(m) {
+		if err != nil {
+			return nil
+		}
+		if ev.Kind == "message.created" && m.Direction == conversation.Out {
+			// Replying, the agent has read what the visitor wrote.
+			if err := s.sendConversation(ctx, ev.Seq); err != nil {
+				return err
+			}
+		}
+		if !s.visible(m) {
 			return nil
 		}
 		switch {
@@ -746,6 +769,9 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 		case m.Direction == conversation.Out && (e.Status == conversation.Delivered || e.Status == conversation.Read):
 			return s.send(ctx, map[string]any{"type": "status", "seq": ev.Seq, "message_id": m.ID, "status": e.Status})
 		}
+	case e.ConversationID == s.conv.ID && ev.Kind == "read.marked" && s.conv.AgentID.Valid && e.AgentID == s.conv.AgentID.Int64:
+		// The serving agent read (or marked unread) the visitor's messages.
+		return s.sendConversation(ctx, ev.Seq)
 	case e.ConversationID == s.conv.ID && len(ev.Kind) > 13 && ev.Kind[:13] == "conversation.":
 		c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: s.row.AccountID, ID: s.conv.ID})
 		if err != nil {

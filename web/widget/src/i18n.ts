@@ -10,6 +10,7 @@ export interface Strings {
   attach: string;
   sending: string;
   sent: string;
+  read: string;
   typing(name: string): string;
   queue(n: number): string;
   agent(name: string): string;
@@ -41,6 +42,7 @@ const pt: Strings = {
   attach: "Anexar arquivo",
   sending: "enviando…",
   sent: "enviada",
+  read: "lida",
   typing: (n) => (n ? n + " está digitando…" : "digitando…"),
   queue: (n) => "Você é o " + n + "º da fila",
   agent: (n) => n + " está atendendo você",
@@ -72,6 +74,7 @@ const en: Strings = {
   attach: "Attach a file",
   sending: "sending…",
   sent: "sent",
+  read: "read",
   typing: (n) => (n ? n + " is typing…" : "typing…"),
   queue: (n) => "You are number " + n + " in the queue",
   agent: (n) => n + " is answering you",

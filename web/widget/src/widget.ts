@@ -35,12 +35,14 @@ interface Message {
   at: string;
   author?: { name: string };
   attachments: Attachment[];
+  client_id?: string;
 }
 interface Conversation {
   protocol: string;
   status: string;
   queue_position?: number;
   agent: { name: string } | null;
+  read_up_to: number;
 }
 interface Invitation {
   id: number;
@@ -294,7 +296,10 @@ function start(el: HTMLScriptElement) {
         log.textContent = "";
         conversation = f.conversation;
         invitation = null;
-        for (const m of f.messages) messages.set(m.id, m);
+        for (const m of f.messages) {
+          messages.set(m.id, m);
+          settle(m);
+        }
         if (f.invitation) invite(f.invitation, false);
         render();
         break;
@@ -308,15 +313,9 @@ function start(el: HTMLScriptElement) {
         seq(f);
         addMessage(f.message);
         break;
-      case "ack": {
-        const p = pending.get(f.client_id);
-        if (p) {
-          p.el.remove();
-          pending.delete(f.client_id);
-        }
+      case "ack":
         addMessage(f.message);
         break;
-      }
       case "status": {
         seq(f);
         const m = messages.get(f.message_id);
@@ -359,9 +358,19 @@ function start(el: HTMLScriptElement) {
     return !!conversation && conversation.status !== "closed" && conversation.status !== "abandoned";
   }
 
+  // settle drops the "sending" bubble of a message the server has stored.
+  function settle(m: Message) {
+    const p = m.client_id ? pending.get(m.client_id) : undefined;
+    if (p) {
+      p.el.remove();
+      pending.delete(p.client_id);
+    }
+  }
+
   function addMessage(m: Message) {
     const fresh = !messages.has(m.id);
     messages.set(m.id, m);
+    settle(m);
     typing.hidden = true;
     if (fresh && m.from === "agent") {
       if (!isOpen || document.hidden) {
@@ -465,7 +474,8 @@ function start(el: HTMLScriptElement) {
     if (!conversation && !invitation) log.append(bubble("agent", online ? config.greeting : config.offline_message, ""));
     const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
     for (const m of sorted) {
-      const meta = time(m.at) + (m.from === "visitor" ? " · " + t.sent : "");
+      const read = m.from === "visitor" && !!conversation && m.seq <= conversation.read_up_to;
+      const meta = time(m.at) + (m.from === "visitor" ? " · " + (read ? t.read : t.sent) : "");
       log.append(bubble(m.from, m.body, meta, m.from === "agent" ? m.author?.name : undefined, m.attachments || []));
     }
     for (const p of pending.values()) log.append(p.el);
