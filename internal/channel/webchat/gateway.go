@@ -130,6 +130,13 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 		}
 	}()
 
+	// Once the visitor is known, their leaving is recorded however the
+	// session ends.
+	defer func() {
+		if s.joined {
+			s.leave()
+		}
+	}()
 	// The first frame must be a hello.
 	timer := time.NewTimer(g.HelloTimeout)
 	defer timer.Stop()
@@ -146,14 +153,13 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 		if err := s.hello(ctx, f); err != nil {
 			return err
 		}
-	case err := <-readErr:
-		return ignoreClosed(err)
+	case <-readErr: // the socket closed
+		return nil
 	case <-timer.C:
 		return sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String())
 	case <-ctx.Done():
 		return nil
 	}
-	defer s.leave()
 
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
@@ -174,15 +180,13 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 			if err := g.db.Write().KeepVisitorOnline(ctx, store.KeepVisitorOnlineParams{ID: s.visitor.ID, OnlineUntil: store.Null(now.Add(OnlineFor)), LastSeenAt: now}); err != nil && ctx.Err() == nil {
 				g.log.Warn("webchat: keep visitor online", "visitor", s.visitor.ID, "err", err)
 			}
-		case err := <-readErr:
-			return ignoreClosed(err)
+		case <-readErr: // the socket closed: how sessions end
+			return nil
 		case <-ctx.Done():
 			return nil
 		}
 	}
 }
-
-func ignoreClosed(error) error { return nil } // a socket closing is how sessions end
 
 // session is one widget's socket.
 type session struct {
@@ -200,6 +204,7 @@ type session struct {
 	slowOnce sync.Once
 	stop     func()
 
+	joined     bool  // the visitor is counted on this node (see leave)
 	last       int64 // the last event sequence handled
 	sentConv   string
 	invitation int64          // the last invitation shown
@@ -343,6 +348,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 	g.mu.Lock()
 	g.local[s.visitor.ID]++
 	g.mu.Unlock()
+	s.joined = true
 
 	online, err := s.online(ctx)
 	if err != nil {
