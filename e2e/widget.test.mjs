@@ -190,3 +190,25 @@ test("the widget on a phone-sized screen", async () => {
   assert.equal(await panel(page).isVisible(), false);
   await ctx.close();
 });
+
+test("with nobody available, the offline form leaves a queued conversation", async () => {
+  await caio.post("/api/v1/presence", { presence: "not_ready" }, 200);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "pt-BR" });
+  const page = await ctx.newPage();
+  await page.goto(siteURL + "/");
+  await launcher(page).click();
+  await page.locator("#atende-widget .subtitle").getByText("Sem atendentes no momento").waitFor();
+  await page.locator("#atende-widget .log").getByText("Deixe sua mensagem").waitFor();
+  await page.locator("#atende-widget input[name=name]").fill("Lia Noturna");
+  await page.locator("#atende-widget input[name=email]").fill("lia@cliente.example");
+  await page.locator("#atende-widget textarea[name=body]").fill("Me liguem amanhã, por favor.");
+  await page.screenshot({ path: join(artifacts, "desktop-offline.png") });
+  await page.locator("#atende-widget .form button[type=submit]").click();
+  await page.locator("#atende-widget .subtitle").getByText("Você é o 1º da fila").waitFor();
+  const queued = await until("the queued conversation", async () => {
+    const { conversations } = await ana.get("/api/v1/queues/" + channel.department_id + "/conversations");
+    return conversations.find((c) => c.contact.name === "Lia Noturna");
+  });
+  assert.equal(queued.status, "queued");
+  await ctx.close();
+});

@@ -738,6 +738,11 @@ func TestAgentsSeeOnlineVisitorsOfTheirDepartmentsAndInviteThem(t *testing.T) {
 		if field(active, "conversation", "agent", "name") != "Caio" {
 			t.Fatalf("answered invitation: %v", active)
 		}
+		// The visitor types; Caio's socket shows it, as the contact's.
+		v.send(map[string]any{"type": "typing"})
+		if typing := readFrame(t, ws, "typing"); typing["contact"] != true || typing["conversation_id"] == nil {
+			t.Fatalf("the visitor typing: %v", typing)
+		}
 		caio.do("GET", "/api/v1/visitors/"+itoa(vis.ID), nil).want(http.StatusOK).decode(&vis)
 		if !vis.Chatting || vis.ConversationID == nil || vis.Contact == nil {
 			t.Fatalf("visitor after answering: %+v", vis)

@@ -22,7 +22,6 @@ export interface Strings {
   tooLarge: string;
   uploadFailed: string;
   prechatIntro: string;
-  offlineIntro: string;
   name: string;
   email: string;
   phone: string;
@@ -54,7 +53,6 @@ const pt: Strings = {
   tooLarge: "Arquivo grande demais.",
   uploadFailed: "Não foi possível enviar o arquivo.",
   prechatIntro: "Antes de começar, conte quem é você.",
-  offlineIntro: "Deixe sua mensagem e responderemos assim que possível.",
   name: "Nome",
   email: "E-mail",
   phone: "Telefone",
@@ -86,7 +84,6 @@ const en: Strings = {
   tooLarge: "The file is too large.",
   uploadFailed: "The file could not be sent.",
   prechatIntro: "Before we start, tell us who you are.",
-  offlineIntro: "Leave a message and we will answer as soon as we can.",
   name: "Name",
   email: "E-mail",
   phone: "Phone",

@@ -498,7 +498,7 @@ function start(el: HTMLScriptElement) {
   function buildForm() {
     const c = config!;
     form.textContent = "";
-    form.append(h("p", {}, online ? t.prechatIntro : t.offlineIntro));
+    if (online) form.append(h("p", {}, t.prechatIntro)); // offline, the channel's offline message above says it
     const field = (name: string, mode: Mode, type: string, text: string) => {
       if (mode === "off" && !(name === "email" && !online)) return;
       const required = mode === "required" || (name === "email" && !online);
