@@ -80,6 +80,9 @@ type scenario struct {
 var scenarios = []scenario{
 	{"idle", "start-up time to /readyz and memory of an idle server", runIdle},
 	{"list", "bulk-load history, then time the agent's list, a filtered finished query and a search", runList},
+	{"inbound", "visitors write to conversations assigned to connected agents: throughput and latency", runInbound},
+	{"assign", "conversations enqueue while agents are ready: time to offer or assignment, double assignments", runAssign},
+	{"connections", "hold idle WebSockets of visitors and agents: memory per connection", runConnections},
 }
 
 const usage = `Usage: atende bench SCENARIO [flags]

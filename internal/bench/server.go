@@ -232,6 +232,28 @@ func (r *runner) start(ctx context.Context, st storage) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.startAt(ctx, st, addr)
+}
+
+// restart stops the server and starts a new process on the same storage
+// and address: what was set up (users, sessions, channels) stays, the
+// memory the set-up used (argon2id hashing takes tens of megabytes a
+// sign-in) goes, so a memory baseline read afterwards is the server's own.
+func (r *runner) restart(ctx context.Context, s *server) (*server, error) {
+	if s.cmd == nil {
+		return s, nil
+	}
+	s.stop()
+	n, err := r.startAt(ctx, s.storage, strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		return nil, err
+	}
+	n.adminEmail, n.adminPassword = s.adminEmail, s.adminPassword
+	return n, nil
+}
+
+func (r *runner) startAt(ctx context.Context, st storage, addr string) (*server, error) {
+	var err error
 	s := &server{url: "http://" + addr, engine: st.engine(), storage: st, exited: make(chan struct{}), log: newServerLog(r.env.Stderr)}
 	// Every setting is given as a flag, so ATENDE_* variables of whoever runs
 	// the bench do not change the server under test.
@@ -408,7 +430,7 @@ func redact(raw string) string {
 }
 
 // profile captures the started server's CPU profile while work runs for
-// d, then a heap profile, into the --profile directory, named after the
+// d, then its heap and goroutine profiles, into the --profile directory, named after the
 // scenario. Without --profile it does nothing (work does not run).
 func (r *runner) profile(ctx context.Context, s *server, scenario string, d time.Duration, work func(ctx context.Context)) error {
 	if r.pprof == "" || s.pprofAddr == "" {
@@ -430,7 +452,8 @@ func (r *runner) profile(ctx context.Context, s *server, scenario string, d time
 	err := r.fetchProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), scenario+".cpu.pprof")
 	stop()
 	<-finished
-	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap", scenario+".heap.pprof"))
+	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap", scenario+".heap.pprof"),
+		r.fetchProfile(ctx, s, "/debug/pprof/goroutine", scenario+".goroutine.pprof"))
 }
 
 // fetchProfile saves one of the server's pprof answers.
