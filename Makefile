@@ -27,10 +27,11 @@ vet:
 	$(GO) vet ./...
 
 test: vet
-	$(GO) test -race -count=1 ./...
-	# The routing race test at full size on SQLite: under -race pure-Go
-	# SQLite is too slow for it, so it runs once more without.
-	$(GO) test -count=1 -run 'TestConcurrentEngines' ./internal/routing/
+	$(GO) test -race -count=1 -timeout 25m ./...
+	# The routing race test and the randomised simulation at full size on
+	# SQLite: under -race pure-Go SQLite is too slow for them, so they run
+	# once more without.
+	$(GO) test -count=1 -timeout 25m -run 'TestConcurrentEngines|TestRandomisedSimulation' ./internal/routing/
 
 # Regenerates internal/store/*_gen.go from internal/store/queries/*.sql.
 generate:

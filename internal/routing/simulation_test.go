@@ -22,6 +22,10 @@ import (
 // ATENDE_SIM_STEPS and ATENDE_SIM_SEED to explore further.
 func TestRandomisedSimulationKeepsRoutingsPromises(t *testing.T) {
 	steps := 3000
+	if raceDetector {
+		// A third under -race; `make test` runs it again at full size without.
+		steps = 1000
+	}
 	if n, err := strconv.Atoi(os.Getenv("ATENDE_SIM_STEPS")); err == nil {
 		steps = n
 	}
