@@ -14,7 +14,7 @@ SQLC     := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.29.0
 export ATENDE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export ATENDE_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test vet generate clean
+.PHONY: build run test vet generate clean bench
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/atende ./cmd/atende
@@ -32,6 +32,18 @@ test: vet
 	# SQLite: under -race pure-Go SQLite is too slow for them, so they run
 	# once more without.
 	$(GO) test -count=1 -timeout 25m -run 'TestConcurrentEngines|TestRandomisedSimulation' ./internal/routing/
+
+# Every benchmark scenario at a small size (a couple of minutes in all), each
+# on a server of its own; BENCH_ARGS adds flags to every scenario, e.g.
+# BENCH_ARGS=--json, or BENCH_ARGS='--postgres postgres://postgres@127.0.0.1/postgres'.
+# docs/benchmarks.md has the method, the sizes of the budget and the figures.
+BENCH_ARGS ?=
+bench: build
+	./bin/atende bench idle --runs 3 $(BENCH_ARGS)
+	./bin/atende bench list --conversations 20000 --samples 100 $(BENCH_ARGS)
+	./bin/atende bench inbound --rate 200 --duration 10s $(BENCH_ARGS)
+	./bin/atende bench assign --conversations 200 --agents 10 $(BENCH_ARGS)
+	./bin/atende bench connections --count 2000 $(BENCH_ARGS)
 
 # Regenerates internal/store/*_gen.go from internal/store/queries/*.sql.
 generate:

@@ -54,9 +54,12 @@ type assignTrack struct {
 	mu sync.Mutex
 	// enqueued: visitor index → when its first message was sent.
 	enqueued map[int]time.Time
-	// conv: conversation id → visitor index (from the visitor's
-	// conversation frames).
-	conv map[int64]int
+	// Visitors are not told their conversation's id, so a conversation is
+	// tied to its visitor through the first message: the visitor's ack
+	// names the message (firstMessage: visitor → message id), the
+	// message.created event names message and conversation (messageConv).
+	firstMessage map[int]int64
+	messageConv  map[int64]int64
 	// placed: conversation id → first offer or assignment seen on the
 	// chosen agent's socket.
 	placed map[int64]time.Time
@@ -132,13 +135,19 @@ func runAssign(ctx context.Context, r *runner, args []string) (result, error) {
 		return nil, err
 	}
 
-	t := &assignTrack{enqueued: map[int]time.Time{}, conv: map[int64]int{}, placed: map[int64]time.Time{},
+	t := &assignTrack{enqueued: map[int]time.Time{}, firstMessage: map[int]int64{}, messageConv: map[int64]int64{}, placed: map[int64]time.Time{},
 		agentsOf: map[int64]map[int64]bool{}, offered: map[int64]bool{}, held: map[int64]map[int64]bool{}}
 	var accepts sync.WaitGroup
 	sockets := make([]*agentSocket, len(team))
 	for i, a := range team {
 		a := a
 		sockets[i], err = dialAgent(ctx, a.session, func(ev *event, at time.Time) {
+			if ev.Kind == "message.created" {
+				t.mu.Lock()
+				t.messageConv[ev.Data.MessageID] = ev.Data.ConversationID
+				t.mu.Unlock()
+				return
+			}
 			// Every agent of the department sees every conversation event;
 			// each is counted on the socket of the agent it names.
 			if ev.Data.AgentID != a.userID {
@@ -193,9 +202,9 @@ func runAssign(ctx context.Context, r *runner, args []string) (result, error) {
 	}
 
 	h := visitorHandler{
-		conversation: func(v *visitor, id int64, status string, at time.Time) {
+		ack: func(v *visitor, clientID string, messageID int64, at time.Time) {
 			t.mu.Lock()
-			t.conv[id] = v.index
+			t.firstMessage[v.index] = messageID
 			t.mu.Unlock()
 		},
 		refused: func(v *visitor, code, message string) {
@@ -293,11 +302,9 @@ func runAssign(ctx context.Context, r *runner, args []string) (result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var latencies []time.Duration
-	for c, at := range t.placed {
-		if i, ok := t.conv[c]; ok {
-			if sent, ok := t.enqueued[i]; ok {
-				latencies = append(latencies, at.Sub(sent))
-			}
+	for i, sent := range t.enqueued {
+		if at, ok := t.placed[t.messageConv[t.firstMessage[i]]]; ok {
+			latencies = append(latencies, at.Sub(sent))
 		}
 	}
 	for _, agents := range t.agentsOf {
@@ -331,7 +338,7 @@ func runAssign(ctx context.Context, r *runner, args []string) (result, error) {
 		}
 	}
 	if len(latencies) < len(t.placed) {
-		res.note("%d placed conversations could not be timed: their visitor never learned the conversation id", len(t.placed)-len(latencies))
+		res.note("%d placed conversations could not be timed: their first message was not acknowledged or not seen by an agent", len(t.placed)-len(latencies))
 	}
 	if err := s.failed(); err != nil {
 		return nil, err

@@ -139,18 +139,27 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 
 	t := &inboundTrack{sentAt: map[string]time.Time{}, acked: map[int64]time.Time{}, arrived: map[int64]time.Time{}, arrivals: map[int64]int{}}
 	var measuring atomic.Bool
+	// assignedTo: conversations assigned, counted on the socket of the
+	// agent the event names (every agent of the department sees it).
+	var assignedMu sync.Mutex
+	assignedTo := map[int64]bool{}
 	sockets := make([]*agentSocket, len(team))
 	for i, a := range team {
+		me := a.userID
 		sockets[i], err = dialAgent(ctx, a.session, func(ev *event, at time.Time) {
-			if ev.Kind != "message.created" || !measuring.Load() {
-				return
+			switch {
+			case ev.Kind == "conversation.assigned" && ev.Data.AgentID == me:
+				assignedMu.Lock()
+				assignedTo[ev.Data.ConversationID] = true
+				assignedMu.Unlock()
+			case ev.Kind == "message.created" && measuring.Load():
+				t.mu.Lock()
+				if t.arrivals[ev.Data.MessageID] == 0 {
+					t.arrived[ev.Data.MessageID] = at
+				}
+				t.arrivals[ev.Data.MessageID]++
+				t.mu.Unlock()
 			}
-			t.mu.Lock()
-			if t.arrivals[ev.Data.MessageID] == 0 {
-				t.arrived[ev.Data.MessageID] = at
-			}
-			t.arrivals[ev.Data.MessageID]++
-			t.mu.Unlock()
 		})
 		if err != nil {
 			return nil, err
@@ -162,13 +171,14 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	}
 
 	// Visitors connect, then each opens its conversation; the measured
-	// phase starts once every one is assigned.
-	var assignedN atomic.Int64
-	assigned := make([]atomic.Bool, *visitors)
+	// phase starts once the agents have every one. Visitors are told too
+	// (a conversation frame, active): how many were is reported.
+	var toldN atomic.Int64
+	told := make([]atomic.Bool, *visitors)
 	h := visitorHandler{
-		conversation: func(v *visitor, id int64, status string, at time.Time) {
-			if status == "active" && !assigned[v.index].Swap(true) {
-				assignedN.Add(1)
+		conversation: func(v *visitor, protocol, status string, at time.Time) {
+			if status == "active" && !told[v.index].Swap(true) {
+				toldN.Add(1)
 			}
 		},
 		ack: func(v *visitor, clientID string, messageID int64, at time.Time) {
@@ -206,9 +216,15 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 		return nil, err
 	}
 	deadline := time.Now().Add(60*time.Second + time.Duration(len(vs))*20*time.Millisecond)
-	for assignedN.Load() < int64(len(vs)) {
+	for {
+		assignedMu.Lock()
+		n := len(assignedTo)
+		assignedMu.Unlock()
+		if n >= len(vs) {
+			break
+		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("only %d of %d conversations were assigned to an agent in time", assignedN.Load(), len(vs))
+			return nil, fmt.Errorf("only %d of %d conversations were assigned to an agent in time", n, len(vs))
 		}
 		if err := s.failed(); err != nil {
 			return nil, err
@@ -324,6 +340,9 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	res.LatencyMS = latencyOf(latencies)
 	if !last.IsZero() {
 		res.ThroughputPerS = round1(float64(res.Received) / last.Sub(start).Seconds())
+	}
+	if n := toldN.Load(); n < int64(len(vs)) {
+		res.note("%d of %d visitors were never sent their conversation as active (widget conversation frame) though their agent got it", int64(len(vs))-n, len(vs))
 	}
 	res.SendLagMaxMS = ms(time.Duration(t.maxLag.Load()))
 	if res.SendLagMaxMS > 100 {

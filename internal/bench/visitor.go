@@ -80,8 +80,8 @@ type widgetFrame struct {
 	RetryAfter   int             `json:"retry_after"`
 	Token        string          `json:"token"`
 	Conversation *struct {
-		ID     int64  `json:"id"`
-		Status string `json:"status"`
+		Protocol string `json:"protocol"`
+		Status   string `json:"status"`
 	} `json:"conversation"`
 }
 
@@ -90,8 +90,9 @@ type widgetFrame struct {
 type visitorHandler struct {
 	// ack: the visitor's message clientID is stored as message messageID.
 	ack func(v *visitor, clientID string, messageID int64, at time.Time)
-	// conversation: the visitor's conversation is id, now in status.
-	conversation func(v *visitor, id int64, status string, at time.Time)
+	// conversation: the visitor's conversation (named by its protocol
+	// number: visitors are not told ids) is now in status.
+	conversation func(v *visitor, protocol, status string, at time.Time)
 	// refused: an error frame.
 	refused func(v *visitor, code, message string)
 }
@@ -187,8 +188,8 @@ func (v *visitor) read(h visitorHandler, welcome chan<- error) {
 				h.ack(v, f.ClientID, m.ID, at)
 			}
 		case "conversation", "snapshot":
-			if f.Conversation != nil && f.Conversation.ID != 0 && h.conversation != nil {
-				h.conversation(v, f.Conversation.ID, f.Conversation.Status, at)
+			if f.Conversation != nil && h.conversation != nil {
+				h.conversation(v, f.Conversation.Protocol, f.Conversation.Status, at)
 			}
 		case "error":
 			var text string
