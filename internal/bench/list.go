@@ -30,7 +30,9 @@ type ListResult struct {
 	RowsPerS float64 `json:"load_rows_per_s"`
 	// DatabaseMB is the size of the database after loading.
 	DatabaseMB float64 `json:"database_mb"`
-	Samples    int     `json:"samples"`
+	// Samples are the timed requests of each kind (fewer than asked when
+	// --max-time ran out).
+	Samples map[string]int `json:"samples"`
 	// What the timed requests answered: the agent's active conversations,
 	// a page of finished ones, search hits (first page).
 	ListRows     int `json:"list_rows"`
@@ -49,7 +51,7 @@ func (r *ListResult) rows() [][2]string {
 		{"agent's list", fmt.Sprintf("%s (%d rows)", r.ListMS, r.ListRows)},
 		{"filtered finished", fmt.Sprintf("%s (%d rows)", r.FilteredMS, r.FilteredRows)},
 		{"full-text search", fmt.Sprintf("%s (%d rows)", search, r.SearchRows)},
-		{"samples", fmt.Sprint(r.Samples)},
+		{"samples", fmt.Sprintf("list %d, filtered %d, search %d", r.Samples["list"], r.Samples["filtered"], r.Samples["search"])},
 	}
 }
 
@@ -61,6 +63,7 @@ func runList(ctx context.Context, r *runner, args []string) (result, error) {
 	departments := fs.Int("departments", 5, "departments the history is split among")
 	active := fs.Int("active", 20, "active conversations of the agent whose list is timed")
 	samples := fs.Int("samples", 200, "timed requests of each kind")
+	limit := fs.Duration("max-time", time.Minute, "stop timing a kind after this long (with at least 20 samples): slow queries on big histories would take hours")
 	if err := r.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -78,7 +81,7 @@ func runList(ctx context.Context, r *runner, args []string) (result, error) {
 	}
 	res := &ListResult{Header: Header{Engine: r.engine(), Params: map[string]any{
 		"conversations": *conversations, "messages": *messages, "agents": *agents, "departments": *departments,
-		"active": *active, "samples": *samples}}, Conversations: *conversations, Messages: *messages, Samples: *samples}
+		"active": *active, "samples": *samples, "max_time": limit.String()}}, Conversations: *conversations, Messages: *messages}
 
 	// The administrator and the timed agent are made as an operator would;
 	// `user create` also applies the migrations.
@@ -158,23 +161,25 @@ func runList(ctx context.Context, r *runner, args []string) (result, error) {
 	}
 	warm := min(*samples, 10)
 	var listRows, filteredRows, searchRows int
-	listT, err := timeRequests(ctx, agent, list, *samples, warm, &listRows)
+	listT, err := timeRequests(ctx, agent, list, *samples, warm, *limit, &listRows)
 	if err != nil {
 		return nil, err
 	}
-	filteredT, err := timeRequests(ctx, admin, filtered, *samples, warm, &filteredRows)
+	filteredT, err := timeRequests(ctx, admin, filtered, *samples, warm, *limit, &filteredRows)
 	if err != nil {
 		return nil, err
 	}
 	res.ListMS, res.FilteredMS = quantilesOf(listT), quantilesOf(filteredT)
+	res.Samples = map[string]int{"list": len(listT), "filtered": len(filteredT)}
 	res.ListRows, res.FilteredRows = listRows, filteredRows/len(filtered)
 	if hasSearch {
-		searchT, err := timeRequests(ctx, admin, search, *samples, warm, &searchRows)
+		searchT, err := timeRequests(ctx, admin, search, *samples, warm, *limit, &searchRows)
 		if err != nil {
 			return nil, err
 		}
 		q := quantilesOf(searchT)
 		res.SearchMS, res.SearchRows = &q, searchRows/len(search)
+		res.Samples["search"] = len(searchT)
 	} else {
 		res.note("this server's finished-conversations query has no full-text search (q): search_ms is null")
 	}
@@ -212,12 +217,17 @@ func btoi(b bool) int {
 }
 
 // timeRequests times samples GETs cycling through paths, after warm
-// uncounted ones. rows gets, summed over one pass of paths, how many
+// uncounted ones, stopping early once limit has passed and at least 20
+// are timed. rows gets, summed over one pass of paths, how many
 // conversations the answers held.
-func timeRequests(ctx context.Context, s *session, paths []string, samples, warm int, rows *int) ([]time.Duration, error) {
+func timeRequests(ctx context.Context, s *session, paths []string, samples, warm int, limit time.Duration, rows *int) ([]time.Duration, error) {
 	var out []time.Duration
 	counted := map[string]bool{}
+	began := time.Now()
 	for i := 0; i < warm+samples; i++ {
+		if len(out) >= 20 && time.Since(began) > limit {
+			break
+		}
 		path := paths[i%len(paths)]
 		d, body, err := s.timedGet(ctx, path)
 		if err != nil {

@@ -152,6 +152,20 @@ func (t *table) add(values ...any) error {
 	if len(values) != len(t.cols) {
 		return fmt.Errorf("loader: %s row has %d values for %d columns", t.name, len(values), len(t.cols))
 	}
+	// Times are kept as the server keeps them (clock.System): UTC, to the
+	// microsecond, so a value read back (a page cursor) equals the stored
+	// one on SQLite, whose timestamps are text.
+	for i, v := range values {
+		switch tv := v.(type) {
+		case time.Time:
+			values[i] = tv.UTC().Truncate(time.Microsecond)
+		case sql.NullTime:
+			if tv.Valid {
+				tv.Time = tv.Time.UTC().Truncate(time.Microsecond)
+				values[i] = tv
+			}
+		}
+	}
 	t.args = append(t.args, values...)
 	t.n++
 	if t.n == t.perStmt {

@@ -71,6 +71,14 @@ func TestLoaderWritesConsistentHistory(t *testing.T) {
 		if n := count("SELECT count(*) FROM messages WHERE direction = 'out' AND sender_id IS NULL"); n != 0 {
 			t.Errorf("%d agent messages without their agent", n)
 		}
+		// Timestamps as the server writes them: to the microsecond.
+		var closed time.Time
+		if err := r.QueryRowContext(ctx, "SELECT closed_at FROM conversations WHERE closed_at IS NOT NULL ORDER BY id DESC LIMIT 1").Scan(&closed); err != nil {
+			t.Fatal(err)
+		}
+		if !closed.Equal(closed.Truncate(time.Microsecond)) {
+			t.Errorf("closed_at %v has nanoseconds; the server keeps microseconds", closed)
+		}
 		var next int64
 		if err := r.QueryRowContext(ctx, "SELECT next_protocol FROM accounts WHERE id = $1", accountID).Scan(&next); err != nil || next != 301 {
 			t.Errorf("next protocol = %d (%v), want 301", next, err)
