@@ -47,7 +47,7 @@ func (r *ListResult) rows() [][2]string {
 	}
 	return [][2]string{
 		{"history", fmt.Sprintf("%d conversations, %d messages (%.0f MB)", r.Conversations, r.Messages, r.DatabaseMB)},
-		{"load", fmt.Sprintf("%.1f s (%.0f rows/s)", r.LoadS, r.RowsPerS)},
+		{"load", fmt.Sprintf("%.2f s (%.0f rows/s)", r.LoadS, r.RowsPerS)},
 		{"agent's list", fmt.Sprintf("%s (%d rows)", r.ListMS, r.ListRows)},
 		{"filtered finished", fmt.Sprintf("%s (%d rows)", r.FilteredMS, r.FilteredRows)},
 		{"full-text search", fmt.Sprintf("%s (%d rows)", search, r.SearchRows)},
@@ -123,7 +123,7 @@ func runList(ctx context.Context, r *runner, args []string) (result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.LoadS = round1(loadTime.Seconds())
+	res.LoadS = round2(loadTime.Seconds())
 	res.RowsPerS = float64(int64(float64(made.rows) / loadTime.Seconds()))
 	r.log.printf("loaded %d rows in %.1f s (%.0f MB)", made.rows, loadTime.Seconds(), res.DatabaseMB)
 	if st.engine() == "sqlite" {

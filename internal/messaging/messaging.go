@@ -225,6 +225,7 @@ func (s *Service) write(ctx context.Context, p auth.Principal, kind string, conv
 		if err := q.SetReadMark(ctx, store.SetReadMarkParams{UserID: p.UserID, ConversationID: c.ID, AccountID: p.AccountID, LastReadSeq: msg.Seq, UpdatedAt: now}); err != nil {
 			return err
 		}
+		fx.Publish(p.AccountID, routing.Event{Kind: "read.marked", ConversationID: c.ID, AgentID: p.UserID, LastReadSeq: msg.Seq})
 		res.Message = conversation.ViewOf(msg)
 		if key != "" {
 			answer, err := json.Marshal(res.Message)
