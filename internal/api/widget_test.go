@@ -485,6 +485,7 @@ func TestVisitorWritesAnAgentAnswersAndTheVisitorSeesOnlyTheirConversation(t *te
 		v.conn.Close(websocket.StatusNormalClosure, "")
 		caio.do("POST", "/api/v1/conversations/"+itoa(convID)+"/messages", map[string]string{"body": "Ainda está aí?"}).want(http.StatusCreated)
 		time.Sleep(100 * time.Millisecond) // the relay marks it sent
+		views := d.count("SELECT COUNT(*) FROM webchat_page_views")
 		v2, _ := d.visit(ch.PublicKey, token, map[string]any{"after": last})
 		seen := map[any]int{}
 		for {
@@ -507,6 +508,9 @@ func TestVisitorWritesAnAgentAnswersAndTheVisitorSeesOnlyTheirConversation(t *te
 		}
 		if seen["Ainda está aí?"] == 0 {
 			v2.next("message", func(f map[string]any) bool { return field(f, "message", "body") == "Ainda está aí?" })
+		}
+		if n := d.count("SELECT COUNT(*) FROM webchat_page_views"); n != views {
+			t.Fatalf("a reconnection counted as %d more page views", n-views)
 		}
 
 		// A new page of the same browser: the snapshot holds the

@@ -336,8 +336,11 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 			return fmt.Errorf("visitor %d arrives: %w", v.ID, err)
 		}
 		s.visitor = v
-		if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
-			return err
+		// A hello with after is the same page reconnecting: not a new view.
+		if f.After == 0 || f.Page.URL != v.CurrentUrl {
+			if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
+				return err
+			}
 		}
 		publishVisitor(fx, s.ch, s.row.AccountID, "visitor.online", v.ID)
 		return nil
