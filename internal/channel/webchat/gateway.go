@@ -630,15 +630,20 @@ func (s *session) sendMessage(ctx context.Context, seq int64, m store.Message) e
 		return err
 	}
 	if m.Direction == conversation.Out && m.Status == conversation.Sent {
-		return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
-			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
-			if err == nil && moved {
-				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
-			}
-			return err
-		})
+		return s.delivered(ctx, m)
 	}
 	return nil
+}
+
+// delivered records that an agent's message reached the widget.
+func (s *session) delivered(ctx context.Context, m store.Message) error {
+	return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
+		if err == nil && moved {
+			fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
+		}
+		return err
+	})
 }
 
 // maxSnapshot bounds the messages a snapshot carries.
@@ -690,13 +695,7 @@ func (s *session) snapshot(ctx context.Context) error {
 		return err
 	}
 	for _, m := range toDeliver {
-		if err := s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
-			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
-			if err == nil && moved {
-				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
-			}
-			return err
-		}); err != nil {
+		if err := s.delivered(ctx, m); err != nil {
 			return err
 		}
 	}
