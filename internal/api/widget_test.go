@@ -751,6 +751,13 @@ func TestAgentsSeeOnlineVisitorsOfTheirDepartmentsAndInviteThem(t *testing.T) {
 		if !vis.Chatting || vis.ConversationID == nil || vis.Contact == nil {
 			t.Fatalf("visitor after answering: %+v", vis)
 		}
+		// Serving it, Caio sees where the visitor is and came from; Bia does not.
+		var behind webchat.Visitor
+		caio.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/visitor", nil).want(http.StatusOK).decode(&behind)
+		if behind.ID != vis.ID || behind.CurrentPage == nil || behind.CurrentPage.URL != shop+"/carrinho" || behind.Browser != "Safari" {
+			t.Fatalf("the conversation's visitor: %+v", behind)
+		}
+		bia.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/visitor", nil).wantError(http.StatusForbidden, "forbidden")
 		var msgs struct{ Messages []messageView }
 		caio.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/messages", nil).want(http.StatusOK).decode(&msgs)
 		if len(msgs.Messages) != 2 || msgs.Messages[1].Body != "Posso ajudar com o carrinho?" || msgs.Messages[1].Direction != "out" {
