@@ -14,7 +14,7 @@ SQLC     := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.29.0
 export ATENDE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export ATENDE_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test vet generate clean widget widget-check e2e
+.PHONY: build run test vet generate clean widget widget-check e2e bench
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/atende ./cmd/atende
@@ -51,6 +51,18 @@ widget-check:
 # against the built binary; screenshots land in e2e/artifacts/.
 e2e: build widget-check
 	cd e2e && npm ci --no-audit --no-fund && node --test --test-reporter=spec
+
+# Every benchmark scenario at a small size (a couple of minutes in all), each
+# on a server of its own; BENCH_ARGS adds flags to every scenario, e.g.
+# BENCH_ARGS=--json, or BENCH_ARGS='--postgres postgres://postgres@127.0.0.1/postgres'.
+# docs/benchmarks.md has the method, the sizes of the budget and the figures.
+BENCH_ARGS ?=
+bench: build
+	./bin/atende bench idle --runs 3 $(BENCH_ARGS)
+	./bin/atende bench list --conversations 20000 --samples 100 $(BENCH_ARGS)
+	./bin/atende bench inbound --rate 200 --duration 10s $(BENCH_ARGS)
+	./bin/atende bench assign --conversations 200 --agents 10 $(BENCH_ARGS)
+	./bin/atende bench connections --count 2000 $(BENCH_ARGS)
 
 # Regenerates internal/store/*_gen.go from internal/store/queries/*.sql.
 generate:

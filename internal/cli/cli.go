@@ -1,4 +1,5 @@
-// Package cli holds Atende's commands: serve, migrate, user create, version.
+// Package cli holds Atende's commands: serve, migrate, user create, bench,
+// version.
 package cli
 
 import (
@@ -35,6 +36,7 @@ Usage:
   atende serve [flags]         run the server (atende serve --help for flags)
   atende migrate [flags]       apply database migrations and exit
   atende user create [flags]   create a user (and the account, if new)
+  atende bench SCENARIO        benchmark a server (atende bench help for scenarios)
   atende version               print the version
 
 Every flag can also be set with an ATENDE_* environment variable.
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdio IO) error {
 			return errors.New("usage: atende user create --account NAME --name NAME --email EMAIL --role ROLE --password-stdin")
 		}
 		return createUser(ctx, args[2:], stdio)
+	case "bench":
+		return benchmark(ctx, args[1:], stdio)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdio.Stdout, VersionString())
 		return nil

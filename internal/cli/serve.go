@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/atende/atende/internal/api"
@@ -115,6 +116,13 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	// (a supervisor script, a test) then sees the whole start-up message.
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.PprofAddr != "" {
+		stopProfiler, err := serveProfiler(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiler()
+	}
 
 	// Background work: expired sessions, the lifecycle timers (offers,
 	// disconnects, inactivity, abandonment) and the outbox relay. Every node
@@ -155,6 +163,26 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	stopSweeping()
 	log.Info("stopped")
 	return nil
+}
+
+// serveProfiler serves Go's profiler on addr (a loopback address, checked
+// by config) for `atende bench --profile` and people chasing a slowdown.
+// It has a mux of its own: nothing of it shows on the main listener.
+func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for the profiler on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Warn("the profiler is on: do not leave it running in production", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil
 }
 
 func sweep(ctx context.Context, a *auth.Service, m *messaging.Service, files *attachment.Service, log *slog.Logger) {

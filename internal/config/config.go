@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,9 @@ type Config struct {
 	AttachmentsDir string
 	// MaxAttachmentMB is the largest file anyone may upload.
 	MaxAttachmentMB int
+	// PprofAddr, when set, serves Go's profiler (net/http/pprof) there, on
+	// a loopback address only: profiles reveal internals and cost time.
+	PprofAddr string
 }
 
 // FlagSet is a command's flags; each flag has an environment variable that
@@ -57,6 +61,7 @@ func (f *FlagSet) Server() {
 	f.StringVar(&f.cfg.LogFormat, "log-format", f.cfg.LogFormat, f.usage("text or json", "ATENDE_LOG_FORMAT"))
 	f.StringVar(&f.cfg.AttachmentsDir, "attachments-dir", "", f.usage("directory for uploaded files, shared by every node (default: DATA/attachments)", "ATENDE_ATTACHMENTS_DIR"))
 	f.IntVar(&f.cfg.MaxAttachmentMB, "max-attachment-mb", f.cfg.MaxAttachmentMB, f.usage("largest file, in MiB, an agent or a customer may upload", "ATENDE_MAX_ATTACHMENT_MB"))
+	f.StringVar(&f.cfg.PprofAddr, "pprof-addr", "", f.usage("serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; off by default", "ATENDE_PPROF_ADDR"))
 	f.DurationVar(&f.cfg.ShutdownTimeout, "shutdown-timeout", f.cfg.ShutdownTimeout, f.usage("how long in-flight requests may take to finish on SIGTERM", "ATENDE_SHUTDOWN_TIMEOUT"))
 }
 
@@ -124,6 +129,13 @@ func (c *Config) check() error {
 	}
 	if c.MaxAttachmentMB < 1 || c.MaxAttachmentMB > 2048 {
 		return fmt.Errorf("max attachment size %d MiB: want 1 to 2048", c.MaxAttachmentMB)
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		ip := net.ParseIP(host)
+		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("pprof address %q must be a loopback host:port such as 127.0.0.1:6060: the profiler is not for the network", c.PprofAddr)
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log format %q: want text or json", c.LogFormat)

@@ -51,6 +51,8 @@ func TestRejectsBadSettings(t *testing.T) {
 		"bad duration":   {"ATENDE_SHUTDOWN_TIMEOUT": "soon"},
 		"bad public URL": {"ATENDE_PUBLIC_URL": "atende.example.com"},
 		"bad log format": {"ATENDE_LOG_FORMAT": "xml"},
+		"public pprof":   {"ATENDE_PPROF_ADDR": "0.0.0.0:6060"},
+		"pprof no port":  {"ATENDE_PPROF_ADDR": "127.0.0.1"},
 	} {
 		f := NewFlagSet("serve", io.Discard)
 		f.Storage()

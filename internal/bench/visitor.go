@@ -1,0 +1,266 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// benchOrigin is the site the bench's website chat runs on: the channel
+// allows it, and every visitor socket says it comes from there.
+const benchOrigin = "https://bench.invalid"
+
+// createChannel makes a website chat channel of the department, allowing
+// the bench's origin, and returns its public key.
+func (st *setup) createChannel(ctx context.Context) (string, error) {
+	var ch struct {
+		ID        int64  `json:"id"`
+		PublicKey string `json:"public_key"`
+	}
+	err := st.admin.do(ctx, "POST", "/api/v1/webchat/channels", map[string]any{
+		"name": st.prefix, "department_id": st.departmentID, "allowed_origins": []string{benchOrigin}}, &ch)
+	var apiErr *apiError
+	if errors.As(err, &apiErr) && (apiErr.status == http.StatusNotFound || apiErr.status == http.StatusMethodNotAllowed) {
+		return "", fmt.Errorf("this server has no website chat (POST /api/v1/webchat/channels answered %d): the scenario needs visitors", apiErr.status)
+	}
+	if err != nil {
+		return "", fmt.Errorf("create the bench's website chat channel: %w", err)
+	}
+	if ch.PublicKey == "" {
+		return "", fmt.Errorf("the website chat channel %d came without a public key", ch.ID)
+	}
+	return ch.PublicKey, nil
+}
+
+// visitorTransport dials the server for visitor sockets from a spread of
+// loopback addresses (127.0.0.1 to 127.0.0.250): one source address has
+// only some 28,000 ephemeral ports, fewer than the connections scenario
+// may hold.
+var visitorTransport = &http.Transport{
+	Proxy: nil,
+	DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		n := localPick.Add(1)
+		d := net.Dialer{Timeout: 10 * time.Second}
+		if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host).IsLoopback() && net.ParseIP(host).To4() != nil {
+			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+n%250))}
+		}
+		return d.DialContext(ctx, network, addr)
+	},
+}
+
+var localPick atomic.Uint32
+
+// visitorAddress is the client address visitor i appears to come from: the
+// server runs with --behind-proxy, so X-Forwarded-For names it, and the
+// per-address limits (connections, messages) apply per visitor as they
+// would to people on their own networks.
+func visitorAddress(i int) string {
+	i++
+	return fmt.Sprintf("10.%d.%d.%d", (i>>16)&255, (i>>8)&255, i&255)
+}
+
+// widgetFrame is a frame from Atende to a widget, with the fields the
+// bench reads (docs/widget-protocol.md). message is an object in ack and
+// message frames and a string in error frames, so it stays raw.
+type widgetFrame struct {
+	Type         string          `json:"type"`
+	Seq          int64           `json:"seq"`
+	ClientID     string          `json:"client_id"`
+	Code         string          `json:"code"`
+	Message      json.RawMessage `json:"message"`
+	RetryAfter   int             `json:"retry_after"`
+	Token        string          `json:"token"`
+	Conversation *struct {
+		Protocol string `json:"protocol"`
+		Status   string `json:"status"`
+	} `json:"conversation"`
+}
+
+// visitorHandler is told what a visitor's socket receives, on the socket's
+// reading goroutine; it must be quick. Any field may be nil.
+type visitorHandler struct {
+	// ack: the visitor's message clientID is stored as message messageID.
+	ack func(v *visitor, clientID string, messageID int64, at time.Time)
+	// conversation: the visitor's conversation (named by its protocol
+	// number: visitors are not told ids) is now in status.
+	conversation func(v *visitor, protocol, status string, at time.Time)
+	// refused: an error frame.
+	refused func(v *visitor, code, message string)
+}
+
+// visitor is one person on the bench's site with the chat widget open.
+type visitor struct {
+	index  int
+	conn   *websocket.Conn
+	writeM sync.Mutex
+	done   chan struct{}
+	closed atomic.Bool
+	// err is why the socket ended, when the bench did not close it.
+	err error
+}
+
+// dialVisitor opens visitor i's socket on the channel, says hello and waits
+// for the welcome.
+func dialVisitor(ctx context.Context, base, channelKey string, i int, h visitorHandler) (*visitor, error) {
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/widget/v1/ws?channel=" + channelKey
+	header := http.Header{}
+	header.Set("Origin", benchOrigin)
+	header.Set("X-Forwarded-For", visitorAddress(i))
+	header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) atende-bench")
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, res, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{HTTPClient: &http.Client{Transport: visitorTransport}, HTTPHeader: header})
+	if err != nil {
+		status := ""
+		if res != nil {
+			status = fmt.Sprintf(" (%s)", res.Status)
+		}
+		return nil, fmt.Errorf("visitor %d: open the widget socket%s: %w", i, status, err)
+	}
+	conn.SetReadLimit(1 << 20)
+	v := &visitor{index: i, conn: conn, done: make(chan struct{})}
+	welcome := make(chan error, 1)
+	go v.read(h, welcome)
+	hello := map[string]any{"type": "hello", "language": "pt-BR", "time_zone": "America/Sao_Paulo",
+		"page": map[string]string{"url": benchOrigin + "/produtos", "title": "Produtos"}}
+	if err := v.send(dctx, hello); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	select {
+	case err := <-welcome:
+		if err != nil {
+			conn.CloseNow()
+			return nil, err
+		}
+	case <-dctx.Done():
+		conn.CloseNow()
+		return nil, fmt.Errorf("visitor %d: no welcome: %w", i, dctx.Err())
+	}
+	return v, nil
+}
+
+// read decodes frames until the socket ends; welcome gets nil on the
+// welcome frame, or why none came.
+func (v *visitor) read(h visitorHandler, welcome chan<- error) {
+	defer close(v.done)
+	welcomed := false
+	for {
+		_, data, err := v.conn.Read(context.Background())
+		if err != nil {
+			if !v.closed.Load() {
+				v.err = fmt.Errorf("visitor %d: widget socket: %w", v.index, err)
+			}
+			if !welcomed {
+				welcome <- fmt.Errorf("visitor %d: the socket ended before the welcome: %w", v.index, err)
+			}
+			return
+		}
+		at := time.Now()
+		var f widgetFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			if h.refused != nil {
+				h.refused(v, "undecodable", fmt.Sprintf("%.200s: %v", data, err))
+			}
+			continue
+		}
+		switch f.Type {
+		case "welcome":
+			if !welcomed {
+				welcomed = true
+				welcome <- nil
+			}
+		case "ack":
+			var m struct {
+				ID int64 `json:"id"`
+			}
+			json.Unmarshal(f.Message, &m)
+			if h.ack != nil {
+				h.ack(v, f.ClientID, m.ID, at)
+			}
+		case "conversation", "snapshot":
+			if f.Conversation != nil && h.conversation != nil {
+				h.conversation(v, f.Conversation.Protocol, f.Conversation.Status, at)
+			}
+		case "error":
+			var text string
+			json.Unmarshal(f.Message, &text)
+			if !welcomed && f.Code != "bad_signature" {
+				welcomed = true
+				welcome <- fmt.Errorf("visitor %d: refused: %s: %s", v.index, f.Code, text)
+			}
+			if h.refused != nil {
+				h.refused(v, f.Code, text)
+			}
+		}
+	}
+}
+
+// send writes one frame.
+func (v *visitor) send(ctx context.Context, frame any) error {
+	data, err := json.Marshal(frame)
+	if err != nil {
+		return err
+	}
+	v.writeM.Lock()
+	defer v.writeM.Unlock()
+	if err := v.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		return fmt.Errorf("visitor %d: write: %w", v.index, err)
+	}
+	return nil
+}
+
+// message writes a chat message with the given client id.
+func (v *visitor) message(ctx context.Context, clientID, body string) error {
+	return v.send(ctx, map[string]string{"type": "message", "client_id": clientID, "body": body})
+}
+
+// close closes the socket normally and waits for its reader.
+func (v *visitor) close() {
+	v.closed.Store(true)
+	v.conn.Close(websocket.StatusNormalClosure, "bench over")
+	select {
+	case <-v.done:
+	case <-time.After(5 * time.Second):
+		v.conn.CloseNow()
+		<-v.done
+	}
+}
+
+// dialVisitors opens n visitor sockets, width at a time; a visitor that
+// cannot connect is counted in failed (and the first reason kept) rather
+// than ending the run, unless none connect.
+func dialVisitors(ctx context.Context, base, key string, from, n, width int, h visitorHandler) (vs []*visitor, failed int, first error) {
+	vs = make([]*visitor, n)
+	var mu sync.Mutex
+	parallel(ctx, n, width, func(ctx context.Context, i int) error {
+		v, err := dialVisitor(ctx, base, key, from+i, h)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+			return nil
+		}
+		vs[i] = v
+		return nil
+	})
+	out := vs[:0]
+	for _, v := range vs {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out, failed, first
+}
