@@ -237,6 +237,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: "/api/v1/visitors", handler: s.listVisitors},
 		{Method: "GET", Path: "/api/v1/visitors/{id}", handler: s.getVisitor},
 		{Method: "POST", Path: "/api/v1/visitors/{id}/invitations", handler: s.inviteVisitor},
+		{Method: "GET", Path: "/api/v1/conversations/{id}/visitor", handler: s.conversationVisitor},
 
 		// The website chat widget: public, for any site; the socket checks
 		// the site's origin itself.

@@ -147,6 +147,19 @@ func (s *Server) getVisitor(w http.ResponseWriter, r *http.Request, p auth.Princ
 	return nil
 }
 
+func (s *Server) conversationVisitor(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.visitors.OfConversation(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
 func (s *Server) inviteVisitor(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {

@@ -485,6 +485,7 @@ func TestVisitorWritesAnAgentAnswersAndTheVisitorSeesOnlyTheirConversation(t *te
 		v.conn.Close(websocket.StatusNormalClosure, "")
 		caio.do("POST", "/api/v1/conversations/"+itoa(convID)+"/messages", map[string]string{"body": "Ainda está aí?"}).want(http.StatusCreated)
 		time.Sleep(100 * time.Millisecond) // the relay marks it sent
+		views := d.count("SELECT COUNT(*) FROM webchat_page_views")
 		v2, _ := d.visit(ch.PublicKey, token, map[string]any{"after": last})
 		seen := map[any]int{}
 		for {
@@ -507,6 +508,9 @@ func TestVisitorWritesAnAgentAnswersAndTheVisitorSeesOnlyTheirConversation(t *te
 		}
 		if seen["Ainda está aí?"] == 0 {
 			v2.next("message", func(f map[string]any) bool { return field(f, "message", "body") == "Ainda está aí?" })
+		}
+		if n := d.count("SELECT COUNT(*) FROM webchat_page_views"); n != views {
+			t.Fatalf("a reconnection counted as %d more page views", n-views)
 		}
 
 		// A new page of the same browser: the snapshot holds the
@@ -747,6 +751,13 @@ func TestAgentsSeeOnlineVisitorsOfTheirDepartmentsAndInviteThem(t *testing.T) {
 		if !vis.Chatting || vis.ConversationID == nil || vis.Contact == nil {
 			t.Fatalf("visitor after answering: %+v", vis)
 		}
+		// Serving it, Caio sees where the visitor is and came from; Bia does not.
+		var behind webchat.Visitor
+		caio.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/visitor", nil).want(http.StatusOK).decode(&behind)
+		if behind.ID != vis.ID || behind.CurrentPage == nil || behind.CurrentPage.URL != shop+"/carrinho" || behind.Browser != "Safari" {
+			t.Fatalf("the conversation's visitor: %+v", behind)
+		}
+		bia.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/visitor", nil).wantError(http.StatusForbidden, "forbidden")
 		var msgs struct{ Messages []messageView }
 		caio.do("GET", "/api/v1/conversations/"+itoa(*vis.ConversationID)+"/messages", nil).want(http.StatusOK).decode(&msgs)
 		if len(msgs.Messages) != 2 || msgs.Messages[1].Body != "Posso ajudar com o carrinho?" || msgs.Messages[1].Direction != "out" {

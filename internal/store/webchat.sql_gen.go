@@ -490,6 +490,49 @@ func (q *Queries) GetVisitorByKey(ctx context.Context, arg GetVisitorByKeyParams
 	return i, err
 }
 
+const getVisitorOfConversation = `-- name: GetVisitorOfConversation :one
+SELECT id, account_id, channel_id, visitor_key, contact_id, conversation_id, since_seq, name, email, user_agent, browser, os, device, ip, language, time_zone, visits, visit_started_at, current_url, current_title, online_until, first_seen_at, last_seen_at FROM webchat_visitors WHERE account_id = $1 AND conversation_id = $2
+ORDER BY last_seen_at DESC, id DESC LIMIT 1
+`
+
+type GetVisitorOfConversationParams struct {
+	AccountID      int64
+	ConversationID sql.NullInt64
+}
+
+// The visitor whose widget shows the conversation (the latest seen, when
+// several browsers of one contact joined it).
+func (q *Queries) GetVisitorOfConversation(ctx context.Context, arg GetVisitorOfConversationParams) (WebchatVisitor, error) {
+	row := q.db.QueryRowContext(ctx, getVisitorOfConversation, arg.AccountID, arg.ConversationID)
+	var i WebchatVisitor
+	err := row.Scan(
+		&i.ID,
+		&i.AccountID,
+		&i.ChannelID,
+		&i.VisitorKey,
+		&i.ContactID,
+		&i.ConversationID,
+		&i.SinceSeq,
+		&i.Name,
+		&i.Email,
+		&i.UserAgent,
+		&i.Browser,
+		&i.Os,
+		&i.Device,
+		&i.IP,
+		&i.Language,
+		&i.TimeZone,
+		&i.Visits,
+		&i.VisitStartedAt,
+		&i.CurrentUrl,
+		&i.CurrentTitle,
+		&i.OnlineUntil,
+		&i.FirstSeenAt,
+		&i.LastSeenAt,
+	)
+	return i, err
+}
+
 const insertPageView = `-- name: InsertPageView :one
 INSERT INTO webchat_page_views (account_id, visitor_id, visit, url, title, referrer, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

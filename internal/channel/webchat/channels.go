@@ -275,6 +275,23 @@ func notFoundFirst(ctx context.Context, q *store.Queries, p auth.Principal, id i
 
 // Update changes a webchat channel.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in ChannelInput) (Channel, error) {
+	return s.change(ctx, p, id, "channel.update", func(q *store.Queries, cur Channel) (string, int64, Settings, error) {
+		return apply(ctx, q, p.AccountID, cur.Name, cur.DepartmentID, cur.Settings, in)
+	})
+}
+
+// RotateIdentitySecret gives the channel a new identity-verification secret;
+// signatures made with the old one stop identifying.
+func (s *Service) RotateIdentitySecret(ctx context.Context, p auth.Principal, id int64) (Channel, error) {
+	return s.change(ctx, p, id, "channel.rotate_identity_secret", func(_ *store.Queries, cur Channel) (string, int64, Settings, error) {
+		cur.Settings.IdentitySecret = randomToken(32)
+		return cur.Name, cur.DepartmentID, cur.Settings, nil
+	})
+}
+
+// change rewrites a channel's name, department and settings as fn decides
+// from the current ones, and audits it as action.
+func (s *Service) change(ctx context.Context, p auth.Principal, id int64, action string, fn func(q *store.Queries, cur Channel) (string, int64, Settings, error)) (Channel, error) {
 	if err := mayAdminister(p); err != nil {
 		return Channel{}, notFoundFirst(ctx, s.db.Read(), p, id, err)
 	}
@@ -288,7 +305,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Cha
 		if err != nil {
 			return err
 		}
-		name, dep, settings, err := apply(ctx, q, p.AccountID, cur.Name, cur.DepartmentID, cur.Settings, in)
+		name, dep, settings, err := fn(q, cur)
 		if err != nil {
 			return err
 		}
@@ -302,41 +319,8 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Cha
 		if out, err = ChannelOf(row); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, now, audit.Entry{AccountID: p.AccountID, ActorID: p.UserID, Action: "channel.update",
+		return audit.Record(ctx, q, now, audit.Entry{AccountID: p.AccountID, ActorID: p.UserID, Action: action,
 			TargetType: "channel", TargetID: id, Detail: map[string]any{"name": name}, IP: p.IP})
-	})
-	return out, err
-}
-
-// RotateIdentitySecret gives the channel a new identity-verification secret;
-// signatures made with the old one stop identifying.
-func (s *Service) RotateIdentitySecret(ctx context.Context, p auth.Principal, id int64) (Channel, error) {
-	if err := mayAdminister(p); err != nil {
-		return Channel{}, notFoundFirst(ctx, s.db.Read(), p, id, err)
-	}
-	var out Channel
-	err := s.db.Tx(ctx, func(q *store.Queries) error {
-		row, err := load(ctx, q, p.AccountID, id)
-		if err != nil {
-			return err
-		}
-		cur, err := ChannelOf(row)
-		if err != nil {
-			return err
-		}
-		cur.Settings.IdentitySecret = randomToken(32)
-		raw, _ := json.Marshal(cur.Settings)
-		now := s.clock.Now()
-		row, err = q.UpdateChannel(ctx, store.UpdateChannelParams{AccountID: p.AccountID, ID: id, Name: row.Name,
-			DepartmentID: row.DepartmentID, Settings: string(raw), UpdatedAt: now})
-		if err != nil {
-			return fmt.Errorf("update channel %d: %w", id, store.Translate(err))
-		}
-		if out, err = ChannelOf(row); err != nil {
-			return err
-		}
-		return audit.Record(ctx, q, now, audit.Entry{AccountID: p.AccountID, ActorID: p.UserID, Action: "channel.rotate_identity_secret",
-			TargetType: "channel", TargetID: id, IP: p.IP})
 	})
 	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/atende/atende/internal/attachment"
@@ -198,6 +199,7 @@ type session struct {
 
 	visitor  store.WebchatVisitor
 	conv     *store.Conversation // the conversation the widget shows, if any
+	convID   atomic.Int64        // its id, for the hub's goroutines (0: none)
 	lang     string
 	items    chan item
 	slow     chan struct{}
@@ -220,10 +222,23 @@ type item struct {
 }
 
 // Event and Typing make the session a realtime.Listener; they run under the
-// hub's lock and only hand the item over.
-func (s *session) Event(ev events.Stored) { s.push(item{ev: &ev}) }
+// hub's lock and only hand the item over. Every event of the account comes
+// here, so what can never concern the visitor is dropped at once, by kind:
+// most visitors are browsing, not chatting, and only an invitation or a
+// conversation of their own is news to them.
+func (s *session) Event(ev events.Stored) {
+	switch {
+	case ev.Kind == "visitor.invited" || ev.Kind == "visitor.chatting":
+	case strings.HasPrefix(ev.Kind, "visitor."), s.convID.Load() == 0:
+		return
+	case ev.Kind == "agent.presence" || ev.Kind == "notification.created" || ev.Kind == "draft.saved":
+		return
+	}
+	s.push(item{ev: &ev})
+}
+
 func (s *session) Typing(t realtime.Typing) {
-	if !t.Contact { // the visitor's own typing goes to the agents only
+	if !t.Contact && s.convID.Load() == t.ConversationID { // the visitor's own typing goes to the agents only
 		s.push(item{typing: &t})
 	}
 }
@@ -336,8 +351,11 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 			return fmt.Errorf("visitor %d arrives: %w", v.ID, err)
 		}
 		s.visitor = v
-		if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
-			return err
+		// A hello with after is the same page reconnecting: not a new view.
+		if f.After == 0 || f.Page.URL != v.CurrentUrl {
+			if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
+				return err
+			}
 		}
 		publishVisitor(fx, s.ch, s.row.AccountID, "visitor.online", v.ID)
 		return nil
@@ -488,6 +506,7 @@ func (s *session) loadConversation(ctx context.Context) error {
 	}
 	s.visitor = v
 	s.conv = nil
+	s.convID.Store(0)
 	if !v.ConversationID.Valid {
 		return nil
 	}
@@ -496,6 +515,7 @@ func (s *session) loadConversation(ctx context.Context) error {
 		return fmt.Errorf("conversation %d of visitor %d: %w", v.ConversationID.Int64, v.ID, err)
 	}
 	s.conv = &c
+	s.convID.Store(c.ID)
 	return nil
 }
 
@@ -627,15 +647,20 @@ func (s *session) sendMessage(ctx context.Context, seq int64, m store.Message) e
 		return err
 	}
 	if m.Direction == conversation.Out && m.Status == conversation.Sent {
-		return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
-			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
-			if err == nil && moved {
-				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
-			}
-			return err
-		})
+		return s.delivered(ctx, m)
 	}
 	return nil
+}
+
+// delivered records that an agent's message reached the widget.
+func (s *session) delivered(ctx context.Context, m store.Message) error {
+	return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
+		if err == nil && moved {
+			fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
+		}
+		return err
+	})
 }
 
 // maxSnapshot bounds the messages a snapshot carries.
@@ -687,13 +712,7 @@ func (s *session) snapshot(ctx context.Context) error {
 		return err
 	}
 	for _, m := range toDeliver {
-		if err := s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
-			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
-			if err == nil && moved {
-				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
-			}
-			return err
-		}); err != nil {
+		if err := s.delivered(ctx, m); err != nil {
 			return err
 		}
 	}

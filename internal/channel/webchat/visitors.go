@@ -184,6 +184,31 @@ func (v *Visitors) Get(ctx context.Context, p auth.Principal, id int64) (Visitor
 	return v.describe(ctx, q, now, row, contactName, status)
 }
 
+// OfConversation returns the website visitor behind a conversation the
+// caller may see (routing.MaySee): where they are on the site, where they
+// came from, their browser, system and address, for the agent serving them.
+// A conversation that did not come from the website chat is
+// store.ErrNotFound.
+func (v *Visitors) OfConversation(ctx context.Context, p auth.Principal, conversationID int64) (Visitor, error) {
+	q := v.db.Read()
+	c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: p.AccountID, ID: conversationID})
+	if err != nil {
+		return Visitor{}, fmt.Errorf("conversation %d: %w", conversationID, store.Translate(err))
+	}
+	if err := routing.MaySee(ctx, q, p, c); err != nil {
+		return Visitor{}, err
+	}
+	row, err := q.GetVisitorOfConversation(ctx, store.GetVisitorOfConversationParams{AccountID: p.AccountID, ConversationID: store.NullID(c.ID)})
+	if err != nil {
+		return Visitor{}, fmt.Errorf("visitor of conversation %d: %w", c.ID, store.Translate(err))
+	}
+	var contactName string
+	if ct, err := q.ContactGet(ctx, store.ContactGetParams{AccountID: p.AccountID, ID: c.ContactID}); err == nil {
+		contactName = ct.Name
+	}
+	return v.describe(ctx, q, v.clock.Now(), row, contactName, c.Status)
+}
+
 // visible loads a visitor of a channel the caller watches: another
 // account's is store.ErrNotFound, another department's auth.ErrForbidden.
 func (v *Visitors) visible(ctx context.Context, q *store.Queries, p auth.Principal, id int64) (store.WebchatVisitor, error) {

@@ -139,3 +139,9 @@ ORDER BY seq DESC LIMIT sqlc.arg(lim);
 UPDATE messages SET status = 'read', updated_at = sqlc.arg(updated_at)
 WHERE conversation_id = sqlc.arg(conversation_id) AND direction = 'out' AND seq <= sqlc.arg(seq) AND status IN ('sent', 'delivered')
 RETURNING id;
+
+-- name: GetVisitorOfConversation :one
+-- The visitor whose widget shows the conversation (the latest seen, when
+-- several browsers of one contact joined it).
+SELECT * FROM webchat_visitors WHERE account_id = $1 AND conversation_id = $2
+ORDER BY last_seen_at DESC, id DESC LIMIT 1;

@@ -262,7 +262,10 @@ function start(el: HTMLScriptElement) {
       }
       receive(f);
     };
+    // A ping now and then keeps proxies from closing an idle socket.
+    const keepalive = setInterval(() => s.readyState === 1 && s.send('{"type":"ping"}'), 25000);
     s.onclose = (ev) => {
+      clearInterval(keepalive);
       ws = null;
       if (ev.code === 4401) storage.set(storeKey, null); // a token that no longer verifies: start afresh
       if (ev.code === 4401) lastSeq = 0;
