@@ -38,7 +38,12 @@ func TestConcurrentEnginesNeverDoubleAssignOrOverfill(t *testing.T) {
 			db.SetMaxConns(12) // three nodes within the server's 100, beside other test packages
 			dbs = append(dbs, db)
 		}
-		raceRun(t, dbs, 1000, 50)
+		conversations, agents := 1000, 50
+		if raceDetector {
+			// `make test` runs it again at full size without -race.
+			conversations, agents = 400, 30
+		}
+		raceRun(t, dbs, conversations, agents)
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		conversations, agents := 1000, 50
@@ -71,7 +76,10 @@ func raceRun(t *testing.T, dbs []*store.DB, conversations, agents int) {
 		team = append(team, w.agent(fmt.Sprintf("agente%02d", i)))
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// Generous: on a shared, loaded machine slow is not wrong; what this
+	// test judges is that nothing is double-assigned or overfilled and
+	// that every conversation is served in the end.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var closed, violations atomic.Int64
 	var failures sync.Map
