@@ -135,6 +135,11 @@ func TestUserCreateThenSignIn(t *testing.T) {
 				storage = []string{"--database-url", storetest.PostgresURL(t)}
 			}
 			srv := startServer(t, nil, storage...)
+			// The child's stderr reaches the buffer through a pipe the test
+			// process copies asynchronously: give the copy a moment.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(srv.stderr.String(), "atende user create") && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
 			if !strings.Contains(srv.stderr.String(), "atende user create") {
 				t.Errorf("a fresh install does not say how to create the first administrator:\n%s", srv.stderr)
 			}

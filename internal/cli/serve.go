@@ -109,7 +109,9 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	}
 	log.Info("Atende is ready", "addr", "http://"+ln.Addr().String(), "database", string(db.Engine), "nats", natsMode,
 		"version", Version, "startup", time.Since(start).Round(time.Millisecond))
-	if has, err := authService.HasUsers(ctx); err == nil && !has {
+	if has, err := authService.HasUsers(ctx); err != nil {
+		log.Warn("count users", "err", err)
+	} else if !has {
 		fmt.Fprint(stdio.Stderr, firstAdminHint(cfg))
 	}
 	// Serve only after everything above is said: whoever waits for /readyz
