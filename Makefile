@@ -14,7 +14,7 @@ SQLC     := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.29.0
 export ATENDE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export ATENDE_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test vet generate clean bench
+.PHONY: build run test vet generate clean widget widget-check e2e bench
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/atende ./cmd/atende
@@ -32,6 +32,25 @@ test: vet
 	# SQLite: under -race pure-Go SQLite is too slow for them, so they run
 	# once more without.
 	$(GO) test -count=1 -timeout 25m -run 'TestConcurrentEngines|TestRandomisedSimulation' ./internal/routing/
+	$(MAKE) e2e
+
+# The website chat widget: web/widget/src built into web/widget/dist/widget.js,
+# which is committed (so `go build` needs no Node.js) and embedded in the binary.
+widget:
+	cd web/widget && npm ci --no-audit --no-fund && npm run build
+
+# Fails when the committed widget bundle is not what its sources build.
+widget-check:
+	cd web/widget && npm ci --no-audit --no-fund && npx esbuild src/widget.ts --bundle --minify --format=iife \
+		--target=es2019 --legal-comments=none --outfile=$(CURDIR)/bin/widget-check.js
+	@cmp -s bin/widget-check.js web/widget/dist/widget.js || { echo "web/widget/dist/widget.js is stale: run make widget and commit it"; exit 1; }
+	@echo "widget.js: $$(gzip -9 -c web/widget/dist/widget.js | wc -c) bytes gzipped (budget 30720)"
+	@test $$(gzip -9 -c web/widget/dist/widget.js | wc -c) -le 30720
+
+# Browser tests: playwright-core driving Debian's Chromium (/usr/bin/chromium)
+# against the built binary; screenshots land in e2e/artifacts/.
+e2e: build widget-check
+	cd e2e && npm ci --no-audit --no-fund && node --test --test-reporter=spec
 
 # Every benchmark scenario at a small size (a couple of minutes in all), each
 # on a server of its own; BENCH_ARGS adds flags to every scenario, e.g.

@@ -89,7 +89,9 @@ func serveFile(w http.ResponseWriter, r *http.Request, f attachment.File) {
 	h.Set("Content-Type", f.ContentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-site")
+	if h.Get("Cross-Origin-Resource-Policy") == "" { // the widget's files are embedded in customers' sites
+		h.Set("Cross-Origin-Resource-Policy", "same-site")
+	}
 	h.Set("Cache-Control", "private, max-age=86400, immutable")
 	disposition := "attachment"
 	if attachment.Inline(f.ContentType) {

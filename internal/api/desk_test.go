@@ -16,6 +16,7 @@ import (
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel"
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/clock"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/department"
@@ -53,6 +54,8 @@ func newDesk(t *testing.T, db *store.DB) *desk {
 		Contacts:    contact.New(db, clk),
 		Messaging:   messaging.New(db, clk, engine),
 		Canned:      canned.New(db, clk),
+		Webchat:     webchat.NewService(db, clk),
+		Visitors:    webchat.NewVisitors(db, clk, engine),
 		Attachments: files,
 		Ready:       map[string]api.Pinger{"database": db},
 		Registry:    api.NewRegistry(),

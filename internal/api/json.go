@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/conversation"
 	"github.com/atende/atende/internal/messaging"
 	"github.com/atende/atende/internal/routing"
@@ -135,6 +136,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		status, body = http.StatusConflict, errorDetail{Code: "duplicate", Message: "the message is already stored"}
 	case errors.Is(err, routing.ErrUnavailable):
 		status, body = http.StatusConflict, errorDetail{Code: "agent_unavailable", Message: err.Error()}
+	case errors.Is(err, webchat.ErrOffline):
+		status, body = http.StatusConflict, errorDetail{Code: "visitor_offline", Message: err.Error()}
 	case errors.Is(err, routing.ErrOfferGone):
 		status, body = http.StatusConflict, errorDetail{Code: "offer_gone", Message: err.Error()}
 	case errors.Is(err, conversation.ErrNotAllowed):

@@ -33,6 +33,7 @@ func (s *Server) listQueueConversations(w http.ResponseWriter, r *http.Request, 
 	}
 	q := r.URL.Query()
 	f.Phone, f.Contact, f.Subject, f.Order, f.Cursor = q.Get("phone"), q.Get("contact"), q.Get("subject"), q.Get("order"), q.Get("cursor")
+	f.Content = q.Get("content")
 	page, err := s.engine.QueueConversations(r.Context(), p, dep, f)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,6 +16,7 @@ import (
 	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/department"
 	"github.com/atende/atende/internal/messaging"
@@ -41,6 +43,11 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Hub serves the WebSockets.
 	Hub *realtime.Hub
+	// Webchat administers website chat channels; Visitors shows their
+	// visitors to agents; Widget serves the visitors' sockets.
+	Webchat  *webchat.Service
+	Visitors *webchat.Visitors
+	Widget   *webchat.Gateway
 	// PublicURL, when set, is an origin WebSockets are accepted from besides
 	// the server's own host.
 	PublicURL string
@@ -65,6 +72,10 @@ type Server struct {
 	canned        *canned.Service
 	attachments   *attachment.Service
 	hub           *realtime.Hub
+	webchat       *webchat.Service
+	visitors      *webchat.Visitors
+	widget        *webchat.Gateway
+	publicURL     string
 	wsOrigins     []string
 	ready         map[string]Pinger
 	registry      *prometheus.Registry
@@ -81,7 +92,8 @@ type Server struct {
 // New returns a Server with every route registered.
 func New(d Deps) *Server {
 	s := &Server{
-		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, attachments: d.Attachments, hub: d.Hub, wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
+		auth: d.Auth, departments: d.Departments, engine: d.Engine, contacts: d.Contacts, messaging: d.Messaging, canned: d.Canned, attachments: d.Attachments, hub: d.Hub, webchat: d.Webchat, visitors: d.Visitors, widget: d.Widget,
+		publicURL: strings.TrimRight(d.PublicURL, "/"), wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
 		metrics: newMetrics(d.Registry), secureCookies: d.SecureCookies, behindProxy: d.BehindProxy,
 		mux:            http.NewServeMux(),
 		metricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}),
@@ -96,6 +108,9 @@ func New(d Deps) *Server {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: errorDetail{Code: "cross_origin", Message: "cross-origin requests that change data are refused"}})
 	}))
+	// The widget uploads from the company's site, another origin, with the
+	// visitor's token rather than a cookie: nothing to forge.
+	cop.AddInsecureBypassPattern("POST /widget/v1/uploads")
 	s.protected = cop.Handler(s.mux)
 	return s
 }
@@ -212,6 +227,24 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Path: "/api/v1/users/{id}/routing", handler: s.setUserRouting},
 		{Method: "GET", Path: "/api/v1/account/settings", handler: s.getAccountSettings},
 		{Method: "PATCH", Path: "/api/v1/account/settings", handler: s.updateAccountSettings},
+
+		{Method: "GET", Path: "/api/v1/webchat/channels", handler: s.listWebchatChannels},
+		{Method: "POST", Path: "/api/v1/webchat/channels", handler: s.createWebchatChannel},
+		{Method: "GET", Path: "/api/v1/webchat/channels/{id}", handler: s.getWebchatChannel},
+		{Method: "PATCH", Path: "/api/v1/webchat/channels/{id}", handler: s.updateWebchatChannel},
+		{Method: "DELETE", Path: "/api/v1/webchat/channels/{id}", handler: s.deleteWebchatChannel},
+		{Method: "POST", Path: "/api/v1/webchat/channels/{id}/identity-secret", handler: s.rotateWebchatIdentitySecret},
+		{Method: "GET", Path: "/api/v1/visitors", handler: s.listVisitors},
+		{Method: "GET", Path: "/api/v1/visitors/{id}", handler: s.getVisitor},
+		{Method: "POST", Path: "/api/v1/visitors/{id}/invitations", handler: s.inviteVisitor},
+
+		// The website chat widget: public, for any site; the socket checks
+		// the site's origin itself.
+		{Method: "GET", Path: "/widget.js", Public: true, handler: s.widgetScript},
+		{Method: "GET", Path: "/widget/v1/ws", Public: true, handler: s.widgetSocket},
+		{Method: "OPTIONS", Path: "/widget/v1/uploads", Public: true, handler: s.widgetPreflight},
+		{Method: "POST", Path: "/widget/v1/uploads", Public: true, handler: s.widgetUpload},
+		{Method: "GET", Path: "/widget/v1/files/{id}", Public: true, handler: s.widgetFile},
 	}
 }
 

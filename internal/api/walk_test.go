@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/routing"
 	"github.com/atende/atende/internal/store"
 	"github.com/atende/atende/internal/store/storetest"
@@ -49,6 +51,14 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		ana.do("POST", "/api/v1/canned-responses", map[string]any{"scope": "department", "department_id": vendas, "shortcut": "acme", "body": "texto-ACME"}).
 			want(http.StatusCreated).decode(&canned)
 		ana.do("PUT", "/api/v1/bindings/"+itoa(vendas)+"/"+itoa(r.ContactID), map[string]any{"agent_id": caioID}).want(http.StatusNoContent)
+		var site struct{ ID int64 }
+		ana.do("POST", "/api/v1/webchat/channels", map[string]any{"name": "Site-ACME", "department_id": vendas,
+			"allowed_origins": []string{"https://acme.example"}}).want(http.StatusCreated).decode(&site)
+		visitor, err := d.db.Write().CreateVisitor(context.Background(), store.CreateVisitorParams{AccountID: d.accountOf(anaID),
+			ChannelID: site.ID, VisitorKey: webchat.NewVisitorKey(), Now: d.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var ottoContact struct{ ID int64 }
 		otto.do("POST", "/api/v1/contacts", map[string]any{"name": "Contato do Otto"}).want(http.StatusCreated).decode(&ottoContact)
 		// What must never leak: to another account, any of it; to another
@@ -66,7 +76,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		ids := map[string]int64{
 			"/users/{id}": caioID, "/departments/{id}": vendas, "/tokens/{id}": token.ID, "/pause-reasons/{id}": pause.ID,
 			"/close-reasons/{id}": reason.ID, "/conversations/{id}": r.ConversationID, "/contacts/{id}": r.ContactID,
-			"/canned-responses/{id}": canned.ID, "{user_id}": caioID, "{department_id}": vendas, "{contact_id}": r.ContactID,
+			"/canned-responses/{id}": canned.ID, "/channels/{id}": site.ID, "/visitors/{id}": visitor.ID, "{user_id}": caioID, "{department_id}": vendas, "{contact_id}": r.ContactID,
 		}
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
 		fill := func(path string) (string, bool) {
@@ -101,6 +111,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 			"updateCannedResponse": map[string]any{"body": "intruso"}, "updateContact": map[string]any{"name": "Hacked"},
 			"mergeContact": map[string]any{"merge_id": ottoContact.ID}, "setBinding": map[string]any{"agent_id": ottoID},
 			"setDepartmentRouting": settings, "setUserRouting": map[string]any{"capacity": 3, "auto_distribution": true},
+			"updateWebchatChannel": map[string]any{"name": "Hacked"}, "inviteVisitor": map[string]any{"message": "intruso"},
 			"addTag": nil, "addDepartmentMember": nil, // no body
 		}
 		type route struct{ method, path, op string }
@@ -160,6 +171,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 			}
 			departmental := strings.HasPrefix(rt.path, "/api/v1/conversations/") || strings.HasPrefix(rt.path, "/api/v1/queues/") ||
 				strings.HasPrefix(rt.path, "/api/v1/canned-responses/") || strings.HasPrefix(rt.path, "/api/v1/bindings/") ||
+				strings.HasPrefix(rt.path, "/api/v1/webchat/") || strings.HasPrefix(rt.path, "/api/v1/visitors/") ||
 				(rt.method != "GET" && (strings.HasPrefix(rt.path, "/api/v1/departments/") || strings.HasPrefix(rt.path, "/api/v1/users/") ||
 					strings.HasPrefix(rt.path, "/api/v1/pause-reasons/") || strings.HasPrefix(rt.path, "/api/v1/close-reasons/") ||
 					strings.HasPrefix(rt.path, "/api/v1/tokens/")))

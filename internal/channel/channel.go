@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atende/atende/internal/attachment"
 	"github.com/atende/atende/internal/clock"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/conversation"
@@ -39,6 +40,25 @@ type Inbound struct {
 	Metadata          map[string]any
 	// QuotedProviderID is the provider's id of the message this one answers.
 	QuotedProviderID string
+	// DepartmentID, when not 0, is where a new conversation queues instead
+	// of the channel's department (the website visitor picked it). The
+	// adapter has checked the channel offers it.
+	DepartmentID int64
+	// Invitation, when set, is the agent's proactive invitation this message
+	// answers: a new conversation starts with the invitation's text and goes
+	// straight to that agent when they can take it.
+	Invitation *Invitation
+	// Uploads are files the customer uploaded to Atende (package
+	// attachment) that the message carries; they are claimed for its
+	// conversation in the same transaction, as UploadOwner's.
+	Uploads     []string
+	UploadOwner string
+}
+
+// Invitation is an agent's proactive invitation a customer answered.
+type Invitation struct {
+	AgentID int64
+	Body    string
 }
 
 // Received says what Receive stored.
@@ -88,7 +108,11 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return fmt.Errorf("channel %d: %w", in.ChannelID, err)
 		}
-		if !ch.DepartmentID.Valid {
+		department := ch.DepartmentID.Int64
+		if in.DepartmentID != 0 {
+			department = in.DepartmentID
+		}
+		if department == 0 {
 			return fmt.Errorf("channel %d: %w", ch.ID, ErrNoDepartment)
 		}
 		now := r.clock.Now()
@@ -102,13 +126,17 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 			// Closed and abandoned conversations never reopen: a new one
 			// starts, and shows the earlier ones as history.
 			c, err = conversation.Open(ctx, q, now, conversation.NewConversation{
-				AccountID: ch.AccountID, ChannelID: ch.ID, DepartmentID: ch.DepartmentID.Int64, ContactID: contactID,
+				AccountID: ch.AccountID, ChannelID: ch.ID, DepartmentID: department, ContactID: contactID,
 			})
 			if err != nil {
 				return err
 			}
 			out.Opened = true
-			r.engine.Enqueued(fx, c)
+			if in.Invitation == nil {
+				r.engine.Enqueued(fx, c)
+			} else if c, err = r.invited(ctx, q, fx, c, *in.Invitation); err != nil {
+				return err
+			}
 		case err != nil:
 			return err
 		}
@@ -120,9 +148,20 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 				quoted = m.ID
 			}
 		}
+		files, kind := in.Attachments, in.Kind
+		if len(in.Uploads) > 0 {
+			claimed, err := attachment.Claim(ctx, q, now, ch.AccountID, c.ID, in.UploadOwner, in.Uploads)
+			if err != nil {
+				return err
+			}
+			files = append(append([]conversation.Attachment(nil), files...), claimed...)
+			if in.Body == "" && (kind == "" || kind == "text") {
+				kind = attachment.Kind(claimed[0].ContentType)
+			}
+		}
 		msg, err := conversation.Append(ctx, q, now, conversation.NewMessage{
-			AccountID: ch.AccountID, ConversationID: c.ID, ChannelID: ch.ID, Direction: conversation.In, Kind: in.Kind,
-			SenderType: "contact", SenderID: contactID, Body: in.Body, QuotedID: quoted, Attachments: in.Attachments,
+			AccountID: ch.AccountID, ConversationID: c.ID, ChannelID: ch.ID, Direction: conversation.In, Kind: kind,
+			SenderType: "contact", SenderID: contactID, Body: in.Body, QuotedID: quoted, Attachments: files,
 			Metadata: in.Metadata, ProviderID: in.ProviderMessageID,
 		})
 		if err != nil {
@@ -136,6 +175,29 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 		return nil
 	})
 	return out, err
+}
+
+// invited starts a conversation that answers an agent's invitation: the
+// invitation's text comes first, as the agent's message the customer has
+// already seen, and the conversation goes to the agent when they can take
+// it (the queue otherwise).
+func (r *Receiver) invited(ctx context.Context, q *store.Queries, fx *routing.Effects, c store.Conversation, inv Invitation) (store.Conversation, error) {
+	now := r.clock.Now()
+	if inv.Body != "" {
+		msg, err := conversation.Append(ctx, q, now, conversation.NewMessage{
+			AccountID: c.AccountID, ConversationID: c.ID, ChannelID: c.ChannelID.Int64, Direction: conversation.Out,
+			SenderType: "agent", SenderID: inv.AgentID, Body: inv.Body, Metadata: map[string]any{"invitation": true},
+		})
+		if err != nil {
+			return c, err
+		}
+		if _, err := conversation.AdvanceStatus(ctx, q, now, msg.ID, conversation.Delivered, ""); err != nil {
+			return c, err
+		}
+		fx.Publish(c.AccountID, routing.Event{Kind: "message.created", ConversationID: c.ID, MessageID: msg.ID})
+	}
+	c, _, err := r.engine.Invited(ctx, q, fx, c, inv.AgentID)
+	return c, err
 }
 
 // Outbound is a message for the provider to deliver.

@@ -15,6 +15,7 @@ import (
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/canned"
 	"github.com/atende/atende/internal/channel"
+	"github.com/atende/atende/internal/channel/webchat"
 	"github.com/atende/atende/internal/clock"
 	"github.com/atende/atende/internal/config"
 	"github.com/atende/atende/internal/contact"
@@ -71,6 +72,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	defer hub.Close()
 	messages := messaging.New(db, clk, engine)
 	files := attachment.New(db, clk, attachment.Dir(cfg.Attachments()), int64(cfg.MaxAttachmentMB)<<20, log)
+	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, files, webchat.DefaultLimits, log)
 	handler := api.New(api.Deps{
 		Auth:          authService,
 		Departments:   department.New(db, clk),
@@ -80,6 +82,9 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 		Canned:        canned.New(db, clk),
 		Attachments:   files,
 		Hub:           hub,
+		Webchat:       webchat.NewService(db, clk),
+		Visitors:      webchat.NewVisitors(db, clk, engine),
+		Widget:        widgets,
 		PublicURL:     cfg.PublicURL,
 		Ready:         map[string]api.Pinger{"database": db, "nats": bus},
 		Registry:      api.NewRegistry(),
@@ -140,8 +145,9 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	})
 	relayOptions := channel.DefaultRelayOptions
 	relayOptions.Log = log
-	// Adapters register here as channels arrive (webchat, WhatsApp, …).
-	go channel.NewRelay(db, clk, engine, map[string]channel.Adapter{}, relayOptions).Run(sweepCtx, time.Second)
+	// Adapters register here as channels arrive (WhatsApp, …).
+	adapters := map[string]channel.Adapter{webchat.Kind: webchat.Adapter{}}
+	go channel.NewRelay(db, clk, engine, adapters, relayOptions).Run(sweepCtx, time.Second)
 
 	select {
 	case err := <-served:

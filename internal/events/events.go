@@ -24,7 +24,8 @@ import (
 // conversation.offered, conversation.offer_withdrawn, conversation.assigned,
 // conversation.transferred, conversation.updated, conversation.closed,
 // message.created, message.status, agent.presence, notification.created,
-// draft.saved, read.marked.
+// draft.saved, read.marked, visitor.online, visitor.page, visitor.offline,
+// visitor.chatting, visitor.invited.
 type Event struct {
 	Kind           string `json:"kind"`
 	ConversationID int64  `json:"conversation_id,omitempty"`
@@ -32,6 +33,8 @@ type Event struct {
 	DepartmentID   int64  `json:"department_id,omitempty"`
 	MessageID      int64  `json:"message_id,omitempty"`
 	Status         string `json:"status,omitempty"`
+	// VisitorID is a website visitor (visitor.* events).
+	VisitorID int64 `json:"visitor_id,omitempty"`
 	// LastReadSeq is where a reader's read mark now is (read.marked).
 	LastReadSeq int64 `json:"last_read_seq,omitempty"`
 }
@@ -158,8 +161,14 @@ const MaxReplay = 1000
 // After returns the account's events after seq that v may see, oldest first,
 // or ErrTooOld.
 func After(ctx context.Context, q *store.Queries, v Viewer, seq int64) ([]Stored, error) {
+	return AfterFunc(ctx, q, v.AccountID, seq, v.Visible)
+}
+
+// AfterFunc returns the account's events after seq for which visible says
+// yes, oldest first, or ErrTooOld.
+func AfterFunc(ctx context.Context, q *store.Queries, accountID, seq int64, visible func(Stored) bool) ([]Stored, error) {
 	if seq > 0 {
-		oldest, err := q.OldestEventSeq(ctx, v.AccountID)
+		oldest, err := q.OldestEventSeq(ctx, accountID)
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +176,7 @@ func After(ctx context.Context, q *store.Queries, v Viewer, seq int64) ([]Stored
 			return nil, ErrTooOld
 		}
 	}
-	rows, err := q.ListEventsAfter(ctx, store.ListEventsAfterParams{AccountID: v.AccountID, Seq: store.NullInt64{Int64: seq, Valid: true}, Limit: MaxReplay + 1})
+	rows, err := q.ListEventsAfter(ctx, store.ListEventsAfterParams{AccountID: accountID, Seq: store.NullInt64{Int64: seq, Valid: true}, Limit: MaxReplay + 1})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +185,7 @@ func After(ctx context.Context, q *store.Queries, v Viewer, seq int64) ([]Stored
 	}
 	out := make([]Stored, 0, len(rows))
 	for _, r := range rows {
-		if s := FromRow(r); v.Visible(s) {
+		if s := FromRow(r); visible(s) {
 			out = append(out, s)
 		}
 	}

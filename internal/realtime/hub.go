@@ -67,8 +67,58 @@ type Hub struct {
 
 // feed is one account's stream on this node.
 type feed struct {
-	last    int64 // the last sequence forwarded
-	clients map[*client]bool
+	last      int64 // the last sequence forwarded
+	clients   map[*client]bool
+	listeners map[*listening]bool
+}
+
+// Listener takes an account's numbered events, in sequence order and
+// without gaps, and its typing signals, whichever node they happened on: the
+// website chat's visitor sockets are fed this way, and choose for themselves
+// what their visitor may see. It is called with the hub's lock held, so it
+// must not block (hand the item to a buffered channel).
+type Listener interface {
+	Event(events.Stored)
+	Typing(Typing)
+}
+
+type listening struct {
+	Listener
+}
+
+// Listen feeds l the account's events numbered from now on and its typing,
+// until stop is called. Events before are the caller's to read from the
+// database (events.AfterFunc): the feed never skips one in between.
+func (h *Hub) Listen(ctx context.Context, accountID int64, l Listener) (stop func(), err error) {
+	ln := &listening{l}
+	for {
+		f, err := h.feed(ctx, accountID)
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		if h.feeds[accountID] == f {
+			f.listeners[ln] = true
+			h.mu.Unlock()
+			break
+		}
+		h.mu.Unlock() // dropped meanwhile by its last socket
+	}
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if f := h.feeds[accountID]; f != nil {
+			delete(f.listeners, ln)
+			h.dropIfIdle(accountID, f)
+		}
+	}, nil
+}
+
+// dropIfIdle forgets a feed nobody on this node follows. Called with h.mu.
+func (h *Hub) dropIfIdle(accountID int64, f *feed) {
+	if len(f.clients) == 0 && len(f.listeners) == 0 {
+		delete(h.feeds, accountID)
+	}
 }
 
 // NewHub subscribes to every account's events and typing on NATS.
@@ -171,6 +221,9 @@ func (h *Hub) onEvent(m *nats.Msg) {
 // forward sends s to the feed's clients that may see it. Called with h.mu.
 func (h *Hub) forward(f *feed, s events.Stored) {
 	f.last = s.Seq
+	for l := range f.listeners {
+		l.Event(s)
+	}
 	for c := range f.clients {
 		if !c.viewer.Visible(s) {
 			continue
@@ -183,18 +236,20 @@ func (h *Hub) forward(f *feed, s events.Stored) {
 	}
 }
 
-// typing is an ephemeral "someone is typing" signal.
-type typing struct {
+// Typing is an ephemeral "someone is typing" signal: an agent (UserID,
+// Name) or the conversation's contact (Contact, UserID 0).
+type Typing struct {
 	AccountID      int64  `json:"account_id"`
 	ConversationID int64  `json:"conversation_id"`
 	DepartmentID   int64  `json:"department_id"`
 	AgentID        int64  `json:"agent_id"`
 	UserID         int64  `json:"user_id"`
 	Name           string `json:"name"`
+	Contact        bool   `json:"contact,omitempty"`
 }
 
 func (h *Hub) onTyping(m *nats.Msg) {
-	var t typing
+	var t Typing
 	if err := json.Unmarshal(m.Data, &t); err != nil {
 		return
 	}
@@ -202,10 +257,17 @@ func (h *Hub) onTyping(m *nats.Msg) {
 	if t.AgentID == 0 {
 		audience.Scope = events.ScopeDepartment
 	}
-	frame, _ := json.Marshal(map[string]any{"type": "typing", "conversation_id": t.ConversationID, "user_id": t.UserID, "name": t.Name})
+	out := map[string]any{"type": "typing", "conversation_id": t.ConversationID, "user_id": t.UserID, "name": t.Name}
+	if t.Contact {
+		out["contact"] = true
+	}
+	frame, _ := json.Marshal(out)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if f := h.feeds[t.AccountID]; f != nil {
+		for l := range f.listeners {
+			l.Typing(t)
+		}
 		for c := range f.clients {
 			if c.p.UserID != t.UserID && !c.syncing && c.viewer.Visible(audience) {
 				c.push(frame)
@@ -224,9 +286,15 @@ func (h *Hub) Typing(ctx context.Context, p auth.Principal, conversationID int64
 	if err := routing.MaySee(ctx, q, p, c); err != nil {
 		return err
 	}
-	t := typing{AccountID: p.AccountID, ConversationID: c.ID, DepartmentID: c.DepartmentID, AgentID: c.AgentID.Int64, UserID: p.UserID, Name: p.Name}
+	return h.PublishTyping(Typing{AccountID: p.AccountID, ConversationID: c.ID, DepartmentID: c.DepartmentID, AgentID: c.AgentID.Int64, UserID: p.UserID, Name: p.Name})
+}
+
+// PublishTyping sends a typing signal to every node. The caller has checked
+// that whoever types may: Typing above for agents, the website chat for its
+// visitors.
+func (h *Hub) PublishTyping(t Typing) error {
 	data, _ := json.Marshal(t)
-	return h.bus.conn.Publish(subjectTyping+strconv.FormatInt(p.AccountID, 10), data)
+	return h.bus.conn.Publish(subjectTyping+strconv.FormatInt(t.AccountID, 10), data)
 }
 
 // client is one WebSocket.
@@ -399,27 +467,46 @@ func (c *client) pushError(msg string) {
 	c.push(frame)
 }
 
-func (h *Hub) register(ctx context.Context, c *client) (firstOfUser bool, err error) {
+// feed returns the account's feed on this node, starting it when there is
+// none. A new feed starts at the account's current sequence: whoever joins
+// it replays anything before from the database.
+func (h *Hub) feed(ctx context.Context, accountID int64) (*feed, error) {
 	h.mu.Lock()
-	f := h.feeds[c.p.AccountID]
+	f := h.feeds[accountID]
 	h.mu.Unlock()
-	var start int64
-	if f == nil {
-		// Start the feed at the account's current sequence: the client's
-		// replay covers anything before.
-		if start, err = h.db.Read().LastEventSeq(ctx, c.p.AccountID); err != nil {
-			return false, err
-		}
+	if f != nil {
+		return f, nil
+	}
+	start, err := h.db.Read().LastEventSeq(ctx, accountID)
+	if err != nil {
+		return nil, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if f = h.feeds[c.p.AccountID]; f == nil {
-		f = &feed{last: start, clients: map[*client]bool{}}
-		h.feeds[c.p.AccountID] = f
+	if f = h.feeds[accountID]; f == nil {
+		f = &feed{last: start, clients: map[*client]bool{}, listeners: map[*listening]bool{}}
+		h.feeds[accountID] = f
 	}
-	f.clients[c] = true
-	h.users[c.p.UserID] = append(h.users[c.p.UserID], c)
-	return len(h.users[c.p.UserID]) == 1, nil
+	return f, nil
+}
+
+func (h *Hub) register(ctx context.Context, c *client) (firstOfUser bool, err error) {
+	for {
+		f, err := h.feed(ctx, c.p.AccountID)
+		if err != nil {
+			return false, err
+		}
+		h.mu.Lock()
+		if h.feeds[c.p.AccountID] != f { // dropped meanwhile by its last socket
+			h.mu.Unlock()
+			continue
+		}
+		f.clients[c] = true
+		h.users[c.p.UserID] = append(h.users[c.p.UserID], c)
+		first := len(h.users[c.p.UserID]) == 1
+		h.mu.Unlock()
+		return first, nil
+	}
 }
 
 func (h *Hub) unregister(c *client) (lastOfUser bool) {
@@ -427,9 +514,7 @@ func (h *Hub) unregister(c *client) (lastOfUser bool) {
 	defer h.mu.Unlock()
 	if f := h.feeds[c.p.AccountID]; f != nil {
 		delete(f.clients, c)
-		if len(f.clients) == 0 {
-			delete(h.feeds, c.p.AccountID)
-		}
+		h.dropIfIdle(c.p.AccountID, f)
 	}
 	cs := h.users[c.p.UserID]
 	for i, other := range cs {

@@ -436,6 +436,34 @@ func (e *Engine) Enqueued(fx *Effects, c store.Conversation) {
 	fx.Route(c.AccountID, c.DepartmentID)
 }
 
+// Invited places a conversation just opened in answer to an agent's
+// proactive invitation, inside the transaction that opened it: straight to
+// that agent when they belong to its department and are at work (ready or
+// not ready) with a free slot, as if they had pulled it; otherwise in the
+// queue like any other. It reports whether the agent got it.
+func (e *Engine) Invited(ctx context.Context, q *store.Queries, fx *Effects, c store.Conversation, agentID int64) (store.Conversation, bool, error) {
+	member, err := isMember(ctx, q, c.AccountID, c.DepartmentID, agentID)
+	if err != nil {
+		return c, false, err
+	}
+	if member {
+		n, err := q.ClaimSlotForPull(ctx, store.ClaimSlotForPullParams{UserID: agentID, LastAssignedAt: store.Null(e.clock.Now())})
+		if err != nil {
+			return c, false, err
+		}
+		if n == 1 {
+			d, err := q.GetDepartmentRouting(ctx, store.GetDepartmentRoutingParams{AccountID: c.AccountID, ID: c.DepartmentID})
+			if err != nil {
+				return c, false, err
+			}
+			c, err = e.assign(ctx, q, fx, d, c, agentID, conversation.Event{Kind: "invited", ActorID: agentID})
+			return c, err == nil, err
+		}
+	}
+	e.Enqueued(fx, c)
+	return c, false, nil
+}
+
 // SetContact says that a conversation's customer is one of the account's
 // contacts (see contact.Associate); whoever may act on the conversation may.
 // The department is told the conversation changed (conversation.updated).

@@ -41,7 +41,11 @@ type FinishedFilter struct {
 	Protocol string
 	// Contact matches part of the contact's name, trade name, e-mail, phone
 	// or document, ignoring case and accents.
-	Contact    string
+	Contact string
+	// Q keeps the conversations with a message (from the customer, an
+	// agent, or an internal note) containing every word of Q, ignoring case
+	// and accents: see store.DB.MessageMatch. Blank does not filter.
+	Q          string
 	OutOfHours *bool
 	Limit      int
 	Cursor     string
@@ -97,6 +101,10 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 			return FinishedPage{}, validate.Errorf(field, "must be at most 200 bytes")
 		}
 	}
+	match, err := e.messageMatch("q", f.Q)
+	if err != nil {
+		return FinishedPage{}, err
+	}
 	var outOfHours int32
 	if f.OutOfHours != nil {
 		outOfHours = 2
@@ -106,7 +114,6 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 	}
 	curAt, curID := afterAll, int64(math.MaxInt64)
 	if f.Cursor != "" {
-		var err error
 		if curAt, curID, err = parseCursor(f.Cursor); err != nil {
 			return FinishedPage{}, err
 		}
@@ -114,7 +121,7 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 	params := store.ListFinishedParams{
 		AccountID: p.AccountID, Status: f.Status, DepartmentID: f.DepartmentID, ChannelID: f.ChannelID, AgentID: f.AgentID,
 		Tag: strings.ToLower(strings.TrimSpace(f.Tag)), Protocol: strings.TrimSpace(f.Protocol), ContactPattern: contact.SearchTextPattern(f.Contact),
-		OutOfHours: outOfHours, ClosedFrom: store.Null(from), ClosedTo: store.Null(to),
+		OutOfHours: outOfHours, MessageMatch: match, ClosedFrom: store.Null(from), ClosedTo: store.Null(to),
 		BeforeAt: store.Null(curAt), BeforeID: curID, Max: int32(limit + 1),
 	}
 	if !p.IsAdmin() {

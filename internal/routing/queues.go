@@ -118,6 +118,10 @@ type QueueFilter struct {
 	Contact string
 	// Subject matches part of the conversation's subject, ignoring case.
 	Subject string
+	// Content keeps the conversations with a message (the body of an
+	// e-mail, a chat message, an internal note) containing every word of
+	// Content, ignoring case and accents: see store.DB.MessageMatch.
+	Content string
 	// Order is Oldest (the default) or Newest.
 	Order string
 	// Cursor continues from a previous page's NextCursor.
@@ -175,6 +179,10 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 			return QueuePage{}, validate.Errorf(field, "must be at most 200 bytes")
 		}
 	}
+	match, err := e.messageMatch("content", f.Content)
+	if err != nil {
+		return QueuePage{}, err
+	}
 	var subject string
 	if s := strings.TrimSpace(f.Subject); s != "" {
 		subject = likePattern(strings.ToLower(s))
@@ -192,7 +200,6 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 		curAt, curID = afterAll, math.MaxInt64
 	}
 	if f.Cursor != "" {
-		var err error
 		if curAt, curID, err = parseCursor(f.Cursor); err != nil {
 			return QueuePage{}, err
 		}
@@ -204,7 +211,7 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 	if order == Oldest {
 		rows, err := q.ListQueueOldest(ctx, store.ListQueueOldestParams{
 			AccountID: p.AccountID, DepartmentID: departmentID, ChannelID: f.ChannelID,
-			QueuedFrom: store.Null(from), QueuedTo: store.Null(to), ContactPattern: contactPattern, PhonePattern: phone, SubjectPattern: subject,
+			QueuedFrom: store.Null(from), QueuedTo: store.Null(to), ContactPattern: contactPattern, PhonePattern: phone, SubjectPattern: subject, MessageMatch: match,
 			AfterAt: store.Null(curAt), AfterID: curID, Max: QueuePageSize + 1,
 		})
 		if err != nil {
@@ -216,7 +223,7 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 	} else {
 		rows, err := q.ListQueueNewest(ctx, store.ListQueueNewestParams{
 			AccountID: p.AccountID, DepartmentID: departmentID, ChannelID: f.ChannelID,
-			QueuedFrom: store.Null(from), QueuedTo: store.Null(to), ContactPattern: contactPattern, PhonePattern: phone, SubjectPattern: subject,
+			QueuedFrom: store.Null(from), QueuedTo: store.Null(to), ContactPattern: contactPattern, PhonePattern: phone, SubjectPattern: subject, MessageMatch: match,
 			BeforeAt: store.Null(curAt), BeforeID: curID, Max: QueuePageSize + 1,
 		})
 		if err != nil {
@@ -232,6 +239,24 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 		page.NextCursor = makeCursor(*last.QueuedAt, last.ID)
 	}
 	return page, nil
+}
+
+// messageMatch turns the words typed into the search parameter field into
+// the store's message filter: "" (no filter) when the text is blank, and a
+// validation error when it holds no letter or digit to look for (only
+// punctuation), since a search for nothing is not a search for everything.
+func (e *Engine) messageMatch(field, typed string) (string, error) {
+	if len(typed) > store.MaxSearchBytes {
+		return "", validate.Errorf(field, "must be at most %d bytes", store.MaxSearchBytes)
+	}
+	if strings.TrimSpace(typed) == "" {
+		return "", nil
+	}
+	match := e.db.MessageMatch(typed)
+	if match == "" {
+		return "", validate.Errorf(field, "must contain a letter or a digit")
+	}
+	return match, nil
 }
 
 // A cursor is the queue time and id of the last conversation of a page.

@@ -702,10 +702,14 @@ WHERE c.account_id = $1 AND c.status IN ('closed', 'abandoned')
   AND (CAST($11 AS INTEGER) = 0
        OR (CAST($11 AS INTEGER) = 1 AND c.out_of_hours)
        OR (CAST($11 AS INTEGER) = 2 AND NOT c.out_of_hours))
-  AND c.closed_at >= $12 AND c.closed_at < $13
-  AND (c.closed_at < $14 OR (c.closed_at = $14 AND c.id < $15))
+  AND (CAST($12 AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST($12 AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = $1 AND m.direction <> 'system'))
+  AND c.closed_at >= $13 AND c.closed_at < $14
+  AND (c.closed_at < $15 OR (c.closed_at = $15 AND c.id < $16))
 ORDER BY c.closed_at DESC, c.id DESC
-LIMIT $16
+LIMIT $17
 `
 
 type ListFinishedParams struct {
@@ -720,6 +724,7 @@ type ListFinishedParams struct {
 	Protocol       string
 	ContactPattern string
 	OutOfHours     int32
+	MessageMatch   string
 	ClosedFrom     sql.NullTime
 	ClosedTo       sql.NullTime
 	BeforeAt       sql.NullTime
@@ -739,7 +744,9 @@ type ListFinishedRow struct {
 // A page of finished (closed or abandoned) conversations, most recently
 // finished first, after the cursor (before_at, before_id). viewer_id 0
 // sees the whole account; otherwise the viewer's own conversations and,
-// for a supervisor, those of their departments. Empty filters match all.
+// for a supervisor, those of their departments. Empty filters match all;
+// message_match (store.DB.MessageMatch) keeps conversations with a customer,
+// agent or note message matching it (messages_fts: migration 00013).
 func (q *Queries) ListFinished(ctx context.Context, arg ListFinishedParams) ([]ListFinishedRow, error) {
 	rows, err := q.db.QueryContext(ctx, listFinished,
 		arg.AccountID,
@@ -753,6 +760,7 @@ func (q *Queries) ListFinished(ctx context.Context, arg ListFinishedParams) ([]L
 		arg.Protocol,
 		arg.ContactPattern,
 		arg.OutOfHours,
+		arg.MessageMatch,
 		arg.ClosedFrom,
 		arg.ClosedTo,
 		arg.BeforeAt,
@@ -917,9 +925,13 @@ WHERE c.account_id = $1 AND c.department_id = $2 AND c.status = 'queued'
         WHERE i.contact_id = c.contact_id AND i.kind IN ('phone', 'whatsapp')
           AND i.value LIKE CAST($7 AS TEXT) ESCAPE '\'))
   AND (CAST($8 AS TEXT) = '' OR lower(c.subject) LIKE CAST($8 AS TEXT) ESCAPE '\')
-  AND (c.queued_at < $9 OR (c.queued_at = $9 AND c.id < $10))
+  AND (CAST($9 AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST($9 AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = $1 AND m.direction <> 'system'))
+  AND (c.queued_at < $10 OR (c.queued_at = $10 AND c.id < $11))
 ORDER BY c.queued_at DESC, c.id DESC
-LIMIT $11
+LIMIT $12
 `
 
 type ListQueueNewestParams struct {
@@ -931,6 +943,7 @@ type ListQueueNewestParams struct {
 	ContactPattern string
 	PhonePattern   string
 	SubjectPattern string
+	MessageMatch   string
 	BeforeAt       sql.NullTime
 	BeforeID       int64
 	Max            int32
@@ -956,6 +969,7 @@ func (q *Queries) ListQueueNewest(ctx context.Context, arg ListQueueNewestParams
 		arg.ContactPattern,
 		arg.PhonePattern,
 		arg.SubjectPattern,
+		arg.MessageMatch,
 		arg.BeforeAt,
 		arg.BeforeID,
 		arg.Max,
@@ -1032,9 +1046,13 @@ WHERE c.account_id = $1 AND c.department_id = $2 AND c.status = 'queued'
         WHERE i.contact_id = c.contact_id AND i.kind IN ('phone', 'whatsapp')
           AND i.value LIKE CAST($7 AS TEXT) ESCAPE '\'))
   AND (CAST($8 AS TEXT) = '' OR lower(c.subject) LIKE CAST($8 AS TEXT) ESCAPE '\')
-  AND (c.queued_at > $9 OR (c.queued_at = $9 AND c.id > $10))
+  AND (CAST($9 AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST($9 AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = $1 AND m.direction <> 'system'))
+  AND (c.queued_at > $10 OR (c.queued_at = $10 AND c.id > $11))
 ORDER BY c.queued_at, c.id
-LIMIT $11
+LIMIT $12
 `
 
 type ListQueueOldestParams struct {
@@ -1046,6 +1064,7 @@ type ListQueueOldestParams struct {
 	ContactPattern string
 	PhonePattern   string
 	SubjectPattern string
+	MessageMatch   string
 	AfterAt        sql.NullTime
 	AfterID        int64
 	Max            int32
@@ -1062,7 +1081,9 @@ type ListQueueOldestRow struct {
 
 // One page of a department's queue, oldest first, after the cursor
 // (after_at, after_id). Empty filters match everything; queued_from and
-// queued_to bound the original queue time; the patterns are LIKE patterns.
+// queued_to bound the original queue time; the patterns are LIKE patterns;
+// message_match (store.DB.MessageMatch) keeps conversations with a customer,
+// agent or note message matching it (messages_fts: migration 00013).
 func (q *Queries) ListQueueOldest(ctx context.Context, arg ListQueueOldestParams) ([]ListQueueOldestRow, error) {
 	rows, err := q.db.QueryContext(ctx, listQueueOldest,
 		arg.AccountID,
@@ -1073,6 +1094,7 @@ func (q *Queries) ListQueueOldest(ctx context.Context, arg ListQueueOldestParams
 		arg.ContactPattern,
 		arg.PhonePattern,
 		arg.SubjectPattern,
+		arg.MessageMatch,
 		arg.AfterAt,
 		arg.AfterID,
 		arg.Max,

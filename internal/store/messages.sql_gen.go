@@ -62,7 +62,7 @@ func (q *Queries) ClaimOutboxItem(ctx context.Context, arg ClaimOutboxItemParams
 const createChannel = `-- name: CreateChannel :one
 INSERT INTO channels (account_id, kind, name, department_id, settings, rate_per_s, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-RETURNING id, account_id, kind, name, department_id, settings, rate_per_s, created_at, updated_at, deleted_at
+RETURNING id, account_id, kind, name, department_id, settings, rate_per_s, created_at, updated_at, deleted_at, public_key, secret
 `
 
 type CreateChannelParams struct {
@@ -97,6 +97,8 @@ func (q *Queries) CreateChannel(ctx context.Context, arg CreateChannelParams) (C
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.PublicKey,
+		&i.Secret,
 	)
 	return i, err
 }
@@ -138,7 +140,7 @@ func (q *Queries) FinishOutboxItem(ctx context.Context, arg FinishOutboxItemPara
 }
 
 const getChannelByID = `-- name: GetChannelByID :one
-SELECT id, account_id, kind, name, department_id, settings, rate_per_s, created_at, updated_at, deleted_at FROM channels WHERE id = $1
+SELECT id, account_id, kind, name, department_id, settings, rate_per_s, created_at, updated_at, deleted_at, public_key, secret FROM channels WHERE id = $1
 `
 
 func (q *Queries) GetChannelByID(ctx context.Context, id int64) (Channel, error) {
@@ -155,6 +157,8 @@ func (q *Queries) GetChannelByID(ctx context.Context, id int64) (Channel, error)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.PublicKey,
+		&i.Secret,
 	)
 	return i, err
 }

@@ -102,6 +102,8 @@ type Channel struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	DeletedAt    sql.NullTime
+	PublicKey    sql.NullString
+	Secret       string
 }
 
 type CloseReason struct {
@@ -359,4 +361,55 @@ type User struct {
 	UpdatedAt         time.Time
 	PasswordChangedAt time.Time
 	DeletedAt         sql.NullTime
+}
+
+type WebchatInvitation struct {
+	ID             int64
+	AccountID      int64
+	VisitorID      int64
+	AgentID        int64
+	DepartmentID   int64
+	Message        string
+	CreatedAt      time.Time
+	AnsweredAt     sql.NullTime
+	DismissedAt    sql.NullTime
+	ConversationID sql.NullInt64
+}
+
+type WebchatPageView struct {
+	ID        int64
+	AccountID int64
+	VisitorID int64
+	Visit     int32
+	Url       string
+	Title     string
+	Referrer  string
+	At        time.Time
+	LeftAt    sql.NullTime
+}
+
+type WebchatVisitor struct {
+	ID             int64
+	AccountID      int64
+	ChannelID      int64
+	VisitorKey     string
+	ContactID      sql.NullInt64
+	ConversationID sql.NullInt64
+	SinceSeq       int64
+	Name           string
+	Email          string
+	UserAgent      string
+	Browser        string
+	Os             string
+	Device         string
+	IP             string
+	Language       string
+	TimeZone       string
+	Visits         int32
+	VisitStartedAt time.Time
+	CurrentUrl     string
+	CurrentTitle   string
+	OnlineUntil    sql.NullTime
+	FirstSeenAt    time.Time
+	LastSeenAt     time.Time
 }

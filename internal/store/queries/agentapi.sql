@@ -52,7 +52,9 @@ LIMIT $3;
 -- name: ListQueueOldest :many
 -- One page of a department's queue, oldest first, after the cursor
 -- (after_at, after_id). Empty filters match everything; queued_from and
--- queued_to bound the original queue time; the patterns are LIKE patterns.
+-- queued_to bound the original queue time; the patterns are LIKE patterns;
+-- message_match (store.DB.MessageMatch) keeps conversations with a customer,
+-- agent or note message matching it (messages_fts: migration 00013).
 SELECT sqlc.embed(c), ct.name AS contact_name, d.name AS department_name,
        ch.name AS channel_name, ch.kind AS channel_kind, u.name AS agent_name
 FROM conversations c
@@ -69,6 +71,10 @@ WHERE c.account_id = sqlc.arg(account_id) AND c.department_id = sqlc.arg(departm
         WHERE i.contact_id = c.contact_id AND i.kind IN ('phone', 'whatsapp')
           AND i.value LIKE CAST(sqlc.arg(phone_pattern) AS TEXT) ESCAPE '\'))
   AND (CAST(sqlc.arg(subject_pattern) AS TEXT) = '' OR lower(c.subject) LIKE CAST(sqlc.arg(subject_pattern) AS TEXT) ESCAPE '\')
+  AND (CAST(sqlc.arg(message_match) AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST(sqlc.arg(message_match) AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = sqlc.arg(account_id) AND m.direction <> 'system'))
   AND (c.queued_at > sqlc.arg(after_at) OR (c.queued_at = sqlc.arg(after_at) AND c.id > sqlc.arg(after_id)))
 ORDER BY c.queued_at, c.id
 LIMIT sqlc.arg(max);
@@ -91,6 +97,10 @@ WHERE c.account_id = sqlc.arg(account_id) AND c.department_id = sqlc.arg(departm
         WHERE i.contact_id = c.contact_id AND i.kind IN ('phone', 'whatsapp')
           AND i.value LIKE CAST(sqlc.arg(phone_pattern) AS TEXT) ESCAPE '\'))
   AND (CAST(sqlc.arg(subject_pattern) AS TEXT) = '' OR lower(c.subject) LIKE CAST(sqlc.arg(subject_pattern) AS TEXT) ESCAPE '\')
+  AND (CAST(sqlc.arg(message_match) AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST(sqlc.arg(message_match) AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = sqlc.arg(account_id) AND m.direction <> 'system'))
   AND (c.queued_at < sqlc.arg(before_at) OR (c.queued_at = sqlc.arg(before_at) AND c.id < sqlc.arg(before_id)))
 ORDER BY c.queued_at DESC, c.id DESC
 LIMIT sqlc.arg(max);
@@ -206,7 +216,9 @@ ORDER BY u.name, u.id;
 -- A page of finished (closed or abandoned) conversations, most recently
 -- finished first, after the cursor (before_at, before_id). viewer_id 0
 -- sees the whole account; otherwise the viewer's own conversations and,
--- for a supervisor, those of their departments. Empty filters match all.
+-- for a supervisor, those of their departments. Empty filters match all;
+-- message_match (store.DB.MessageMatch) keeps conversations with a customer,
+-- agent or note message matching it (messages_fts: migration 00013).
 SELECT sqlc.embed(c), ct.name AS contact_name, d.name AS department_name,
        ch.name AS channel_name, ch.kind AS channel_kind, u.name AS agent_name
 FROM conversations c
@@ -229,6 +241,10 @@ WHERE c.account_id = sqlc.arg(account_id) AND c.status IN ('closed', 'abandoned'
   AND (CAST(sqlc.arg(out_of_hours) AS INTEGER) = 0
        OR (CAST(sqlc.arg(out_of_hours) AS INTEGER) = 1 AND c.out_of_hours)
        OR (CAST(sqlc.arg(out_of_hours) AS INTEGER) = 2 AND NOT c.out_of_hours))
+  AND (CAST(sqlc.arg(message_match) AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST(sqlc.arg(message_match) AS TEXT)) f
+        JOIN messages m ON m.id = f.rowid
+        WHERE m.account_id = sqlc.arg(account_id) AND m.direction <> 'system'))
   AND c.closed_at >= sqlc.arg(closed_from) AND c.closed_at < sqlc.arg(closed_to)
   AND (c.closed_at < sqlc.arg(before_at) OR (c.closed_at = sqlc.arg(before_at) AND c.id < sqlc.arg(before_id)))
 ORDER BY c.closed_at DESC, c.id DESC

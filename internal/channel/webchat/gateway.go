@@ -1,0 +1,1149 @@
+package webchat
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/atende/atende/internal/attachment"
+	"github.com/atende/atende/internal/channel"
+	"github.com/atende/atende/internal/clock"
+	"github.com/atende/atende/internal/contact"
+	"github.com/atende/atende/internal/conversation"
+	"github.com/atende/atende/internal/events"
+	"github.com/atende/atende/internal/realtime"
+	"github.com/atende/atende/internal/routing"
+	"github.com/atende/atende/internal/store"
+	"github.com/atende/atende/internal/validate"
+)
+
+// Hub is the part of the real-time hub visitors' sockets use: the account's
+// events and typing, and publishing the visitor's typing.
+type Hub interface {
+	Listen(ctx context.Context, accountID int64, l realtime.Listener) (stop func(), err error)
+	PublishTyping(t realtime.Typing) error
+}
+
+// Socket is one widget's WebSocket, as the HTTP layer hands it over.
+type Socket interface {
+	Read(ctx context.Context) ([]byte, error)
+	Write(ctx context.Context, frame []byte) error
+	Close(code int, reason string) error
+}
+
+// Client is what the HTTP layer knows of the browser.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Close statuses of the visitor socket.
+const (
+	CloseBadToken      = 4401
+	CloseNoHello       = 4408
+	CloseTooManyFaults = 4429
+	CloseTooSlow       = 1008
+)
+
+// Gateway serves the widgets' sockets: one session per socket.
+type Gateway struct {
+	db     *store.DB
+	clock  clock.Clock
+	engine *routing.Engine
+	recv   *channel.Receiver
+	hub    Hub
+	files  *attachment.Service // nil: no uploads
+	log    *slog.Logger
+	limits Limits
+	lim    *limiter
+	// HelloTimeout is how long a socket may stay silent before its hello.
+	HelloTimeout time.Duration
+
+	mu    sync.Mutex
+	local map[int64]int // sockets on this node, by visitor
+}
+
+// NewGateway returns a Gateway; files stores visitors' uploads (nil: the
+// widget offers none).
+func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *channel.Receiver, hub Hub, files *attachment.Service, limits Limits, log *slog.Logger) *Gateway {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, files: files, log: log, limits: limits, lim: newLimiter(),
+		HelloTimeout: 10 * time.Second, local: map[int64]int{}}
+}
+
+// ErrUnknownChannel: no live website chat channel has that public key.
+var ErrUnknownChannel = errors.New("unknown website chat channel")
+
+// Channel finds the channel a widget names by its public key.
+func (g *Gateway) Channel(ctx context.Context, publicKey string) (store.Channel, Channel, error) {
+	if publicKey == "" || len(publicKey) > 64 {
+		return store.Channel{}, Channel{}, ErrUnknownChannel
+	}
+	row, err := g.db.Read().GetChannelByPublicKey(ctx, store.NullString{String: publicKey, Valid: true})
+	if err != nil {
+		if errors.Is(store.Translate(err), store.ErrNotFound) {
+			return row, Channel{}, ErrUnknownChannel
+		}
+		return row, Channel{}, err
+	}
+	if row.Kind != Kind {
+		return row, Channel{}, ErrUnknownChannel
+	}
+	ch, err := ChannelOf(row)
+	return row, ch, err
+}
+
+// AllowConnection applies the per-address connection limit.
+func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
+	return g.lim.allow("connect:"+ip, g.limits.Connect, g.clock.Now())
+}
+
+// Serve runs one widget's socket until it closes. The HTTP layer has found
+// the channel and checked the Origin.
+func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock Socket, cl Client) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := &session{g: g, row: row, ch: ch, sock: sock, cl: cl, items: make(chan item, 256), slow: make(chan struct{}), users: map[int64]string{}, shown: map[int64]bool{}}
+	frames := make(chan []byte)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			data, err := sock.Read(ctx)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case frames <- data:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	// Once the visitor is known, their leaving is recorded however the
+	// session ends.
+	defer func() {
+		if s.joined {
+			s.leave()
+		}
+	}()
+	// The first frame must be a hello.
+	timer := time.NewTimer(g.HelloTimeout)
+	defer timer.Stop()
+	select {
+	case data := <-frames:
+		f, err := DecodeFrame(data)
+		if err == nil && f.Type != FrameHello {
+			err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
+		}
+		if err != nil {
+			s.refuse(ctx, err)
+			return sock.Close(CloseNoHello, "hello expected")
+		}
+		if err := s.hello(ctx, f); err != nil {
+			return err
+		}
+	case <-readErr: // the socket closed
+		return nil
+	case <-timer.C:
+		return sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String())
+	case <-ctx.Done():
+		return nil
+	}
+
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case data := <-frames:
+			if err := s.frame(ctx, data); err != nil {
+				return err
+			}
+		case it := <-s.items:
+			if err := s.item(ctx, it); err != nil {
+				return err
+			}
+		case <-s.slow:
+			return sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
+		case <-beat.C:
+			now := g.clock.Now()
+			if err := g.db.Write().KeepVisitorOnline(ctx, store.KeepVisitorOnlineParams{ID: s.visitor.ID, OnlineUntil: store.Null(now.Add(OnlineFor)), LastSeenAt: now}); err != nil && ctx.Err() == nil {
+				g.log.Warn("webchat: keep visitor online", "visitor", s.visitor.ID, "err", err)
+			}
+		case <-readErr: // the socket closed: how sessions end
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// session is one widget's socket.
+type session struct {
+	g    *Gateway
+	row  store.Channel
+	ch   Channel
+	sock Socket
+	cl   Client
+
+	visitor  store.WebchatVisitor
+	conv     *store.Conversation // the conversation the widget shows, if any
+	lang     string
+	items    chan item
+	slow     chan struct{}
+	slowOnce sync.Once
+	stop     func()
+
+	joined     bool  // the visitor is counted on this node (see leave)
+	last       int64 // the last event sequence handled
+	sentConv   string
+	invitation int64          // the last invitation shown
+	shown      map[int64]bool // messages sent to this socket
+	refusals   int
+	users      map[int64]string // display names, by user id
+}
+
+// item is what the hub hands the session: an event or a typing signal.
+type item struct {
+	ev     *events.Stored
+	typing *realtime.Typing
+}
+
+// Event and Typing make the session a realtime.Listener; they run under the
+// hub's lock and only hand the item over.
+func (s *session) Event(ev events.Stored) { s.push(item{ev: &ev}) }
+func (s *session) Typing(t realtime.Typing) {
+	if !t.Contact { // the visitor's own typing goes to the agents only
+		s.push(item{typing: &t})
+	}
+}
+
+func (s *session) push(it item) {
+	select {
+	case s.items <- it:
+	default:
+		s.slowOnce.Do(func() { close(s.slow) })
+	}
+}
+
+// send writes one frame.
+func (s *session) send(ctx context.Context, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return s.sock.Write(wctx, data)
+}
+
+type errorFrame struct {
+	Type       string `json:"type"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Field      string `json:"field,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty"`
+}
+
+// refuse answers a refused frame with its reason.
+func (s *session) refuse(ctx context.Context, err error) error {
+	s.refusals++
+	e := errorFrame{Type: "error", Code: "unavailable", Message: "could not do it now; try again"}
+	var fe *FrameError
+	var inv *validate.Error
+	var limited *RateLimited
+	switch {
+	case errors.As(err, &fe):
+		e.Code, e.Message, e.Field = fe.Code, fe.Error(), fe.Field
+	case errors.As(err, &limited):
+		e.Code, e.Message, e.RetryAfter = "rate_limited", "too many; slow down", max(1, int((limited.After+time.Second-1)/time.Second))
+	case errors.As(err, &inv):
+		e.Code, e.Message, e.Field = "invalid", inv.Error(), inv.Field
+	case errors.Is(err, conversation.ErrNotAllowed):
+		e.Code, e.Message = "not_allowed", err.Error()
+	default:
+		s.g.log.Warn("webchat: visitor frame failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
+	}
+	if werr := s.send(ctx, e); werr != nil {
+		return werr
+	}
+	if s.refusals >= s.g.limits.MaxRefusals {
+		return s.sock.Close(CloseTooManyFaults, "too many refused frames")
+	}
+	return nil
+}
+
+// RateLimited: a visitor or address went past one of the Limits; After
+// says when to try again.
+type RateLimited struct{ After time.Duration }
+
+func (e *RateLimited) Error() string { return "rate limited" }
+
+// allow applies a per-visitor and a per-address limit.
+func (s *session) allow(what string, perVisitor, perIP Limit) error {
+	now := s.g.clock.Now()
+	if ok, after := s.g.lim.allow(what+":v:"+s.visitor.VisitorKey, perVisitor, now); !ok {
+		return &RateLimited{after}
+	}
+	if perIP.Burst > 0 {
+		if ok, after := s.g.lim.allow(what+":ip:"+s.cl.IP, perIP, now); !ok {
+			return &RateLimited{after}
+		}
+	}
+	return nil
+}
+
+// hello identifies the visitor, records their arrival and first page,
+// answers welcome, and replays or snapshots their conversation.
+func (s *session) hello(ctx context.Context, f Frame) error {
+	g, now := s.g, s.g.clock.Now()
+	key := NewVisitorKey()
+	if f.Token != "" {
+		k, err := VerifyToken(s.row.Secret, s.row.ID, f.Token, now)
+		if err != nil {
+			s.send(ctx, errorFrame{Type: "error", Code: "bad_token", Message: err.Error()})
+			return s.sock.Close(CloseBadToken, "bad token")
+		}
+		key = k
+	}
+	s.lang = f.Language
+	ua := ParseUserAgent(s.cl.UserAgent)
+	err := g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		v, err := q.GetVisitorByKey(ctx, store.GetVisitorByKeyParams{ChannelID: s.row.ID, VisitorKey: key})
+		if errors.Is(err, sql.ErrNoRows) {
+			v, err = q.CreateVisitor(ctx, store.CreateVisitorParams{AccountID: s.row.AccountID, ChannelID: s.row.ID, VisitorKey: key, Now: now})
+			if errors.Is(err, sql.ErrNoRows) { // created meanwhile by another tab
+				v, err = q.GetVisitorByKey(ctx, store.GetVisitorByKeyParams{ChannelID: s.row.ID, VisitorKey: key})
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("visitor %s: %w", key, err)
+		}
+		v, err = q.ArriveVisitor(ctx, store.ArriveVisitorParams{ID: v.ID, VisitGapStart: now.Add(-visitGap), Now: now,
+			UserAgent: clipBytes(s.cl.UserAgent, 512), Browser: ua.Browser, Os: ua.OS, Device: ua.Device, IP: s.cl.IP,
+			Language: f.Language, TimeZone: f.TimeZone, OnlineUntil: store.Null(now.Add(OnlineFor))})
+		if err != nil {
+			return fmt.Errorf("visitor %d arrives: %w", v.ID, err)
+		}
+		s.visitor = v
+		if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
+			return err
+		}
+		publishVisitor(fx, s.ch, s.row.AccountID, "visitor.online", v.ID)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.local[s.visitor.ID]++
+	g.mu.Unlock()
+	s.joined = true
+
+	online, err := s.online(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.send(ctx, map[string]any{"type": "welcome", "token": SignToken(s.row.Secret, s.row.ID, key, now),
+		"visitor": map[string]string{"id": key}, "config": s.config(ctx), "online": online}); err != nil {
+		return nil
+	}
+	if f.Identity != nil {
+		if VerifyIdentity(s.ch.IdentitySecret, f.Identity.Email, f.Identity.Signature) {
+			if err := s.identify(ctx, f.Identity.Name, f.Identity.Email, "", true); err != nil {
+				s.refuse(ctx, err)
+			}
+		} else {
+			s.send(ctx, errorFrame{Type: "error", Code: "bad_signature", Message: "the identity signature does not match the e-mail"})
+		}
+	}
+
+	// Follow the account's events from now on, then catch up from the
+	// database; what came meanwhile waits in items and is skipped by seq.
+	stop, err := g.hub.Listen(ctx, s.row.AccountID, s)
+	if err != nil {
+		return err
+	}
+	s.stop = stop
+	if err := s.loadConversation(ctx); err != nil {
+		return err
+	}
+	replayed := false
+	if f.After > 0 {
+		evs, err := events.AfterFunc(ctx, g.db.Read(), s.row.AccountID, f.After, func(events.Stored) bool { return true })
+		if err == nil {
+			replayed = true
+			s.last = f.After
+			for _, ev := range evs {
+				if err := s.event(ctx, ev); err != nil {
+					return err
+				}
+			}
+		} else if !errors.Is(err, events.ErrTooOld) {
+			return err
+		}
+	}
+	if !replayed {
+		if err := s.snapshot(ctx); err != nil {
+			return err
+		}
+	}
+	return s.send(ctx, map[string]any{"type": "synced", "seq": s.last})
+}
+
+// leave ends the session: the last socket of the visitor on this node marks
+// them gone (another node's heartbeat brings them back if they are there).
+func (s *session) leave() {
+	if s.stop != nil {
+		s.stop()
+	}
+	g := s.g
+	g.mu.Lock()
+	g.local[s.visitor.ID]--
+	last := g.local[s.visitor.ID] <= 0
+	if last {
+		delete(g.local, s.visitor.ID)
+	}
+	g.mu.Unlock()
+	if !last {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	now := g.clock.Now()
+	err := g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		if err := q.SetVisitorOffline(ctx, store.SetVisitorOfflineParams{ID: s.visitor.ID, OnlineUntil: store.Null(now)}); err != nil {
+			return err
+		}
+		if err := q.LeavePages(ctx, store.LeavePagesParams{VisitorID: s.visitor.ID, LeftAt: store.Null(now)}); err != nil {
+			return err
+		}
+		publishVisitor(fx, s.ch, s.row.AccountID, "visitor.offline", s.visitor.ID)
+		return nil
+	})
+	if err != nil {
+		g.log.Warn("webchat: visitor leaves", "visitor", s.visitor.ID, "err", err)
+	}
+}
+
+// recordPage adds a page view to the visitor's trail.
+func (s *session) recordPage(ctx context.Context, q *store.Queries, p Page, now time.Time) error {
+	if err := q.LeavePages(ctx, store.LeavePagesParams{VisitorID: s.visitor.ID, LeftAt: store.Null(now)}); err != nil {
+		return err
+	}
+	if _, err := q.InsertPageView(ctx, store.InsertPageViewParams{AccountID: s.row.AccountID, VisitorID: s.visitor.ID, Visit: s.visitor.Visits,
+		Url: p.URL, Title: p.Title, Referrer: p.Referrer, At: now}); err != nil {
+		return fmt.Errorf("page view of visitor %d: %w", s.visitor.ID, err)
+	}
+	return q.SetVisitorPage(ctx, store.SetVisitorPageParams{ID: s.visitor.ID, CurrentUrl: p.URL, CurrentTitle: p.Title, LastSeenAt: now})
+}
+
+// online reports whether an agent of the channel's departments is ready.
+func (s *session) online(ctx context.Context) (bool, error) {
+	for _, d := range s.ch.DepartmentIDs() {
+		n, err := s.g.db.Read().CountReadyInDepartment(ctx, store.CountReadyInDepartmentParams{AccountID: s.row.AccountID, DepartmentID: d})
+		if err != nil {
+			return false, err
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// config is what the widget draws, in the visitor's language.
+func (s *session) config(ctx context.Context) map[string]any {
+	deps := []map[string]any{}
+	for _, id := range s.ch.Departments {
+		if d, err := s.g.db.Read().GetDepartment(ctx, store.GetDepartmentParams{AccountID: s.row.AccountID, ID: id}); err == nil {
+			deps = append(deps, map[string]any{"id": d.ID, "name": d.Name})
+		}
+	}
+	lang := "pt-BR"
+	if strings.HasPrefix(strings.ToLower(s.lang), "en") {
+		lang = "en"
+	}
+	return map[string]any{"name": s.ch.Name, "color": s.ch.Color, "text_color": s.ch.TextColor,
+		"greeting": s.ch.Greeting.In(lang), "offline_message": s.ch.OfflineMessage.In(lang),
+		"prechat": s.ch.Prechat, "departments": deps, "language": lang, "uploads": s.g.files != nil}
+}
+
+// loadConversation reads the conversation the widget shows.
+func (s *session) loadConversation(ctx context.Context) error {
+	q := s.g.db.Read()
+	v, err := q.GetVisitor(ctx, store.GetVisitorParams{AccountID: s.row.AccountID, ID: s.visitor.ID})
+	if err != nil {
+		return err
+	}
+	s.visitor = v
+	s.conv = nil
+	if !v.ConversationID.Valid {
+		return nil
+	}
+	c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: s.row.AccountID, ID: v.ConversationID.Int64})
+	if err != nil {
+		return fmt.Errorf("conversation %d of visitor %d: %w", v.ConversationID.Int64, v.ID, err)
+	}
+	s.conv = &c
+	return nil
+}
+
+// Visitor-facing views: nothing about agents but their display name,
+// nothing of notes, system lines or other conversations.
+type named struct {
+	Name string `json:"name"`
+}
+
+type visitorMessage struct {
+	ID          int64                     `json:"id"`
+	Seq         int64                     `json:"seq"`
+	From        string                    `json:"from"` // visitor or agent
+	Body        string                    `json:"body"`
+	Kind        string                    `json:"kind"`
+	Attachments []conversation.Attachment `json:"attachments"`
+	Status      string                    `json:"status"`
+	At          time.Time                 `json:"at"`
+	Author      *named                    `json:"author,omitempty"`
+	// ClientID is the widget's id of the visitor's own message.
+	ClientID string `json:"client_id,omitempty"`
+}
+
+type visitorConversation struct {
+	Protocol      string `json:"protocol"`
+	Status        string `json:"status"`
+	QueuePosition int64  `json:"queue_position,omitempty"`
+	Agent         *named `json:"agent"`
+	// ReadUpTo: the serving agent has read the visitor's messages up to
+	// this message sequence.
+	ReadUpTo int64 `json:"read_up_to"`
+}
+
+// visible reports whether the visitor may see m.
+func (s *session) visible(m store.Message) bool {
+	if s.conv == nil || m.ConversationID != s.conv.ID || m.Seq < s.visitor.SinceSeq {
+		return false
+	}
+	switch m.Direction {
+	case conversation.In:
+		return true
+	case conversation.Out:
+		return m.Status == conversation.Sent || m.Status == conversation.Delivered || m.Status == conversation.Read
+	}
+	return false
+}
+
+func (s *session) userName(ctx context.Context, id int64) string {
+	if n, ok := s.users[id]; ok {
+		return n
+	}
+	u, err := s.g.db.Read().GetUser(ctx, store.GetUserParams{AccountID: s.row.AccountID, ID: id})
+	if err != nil {
+		return ""
+	}
+	s.users[id] = u.Name
+	return u.Name
+}
+
+func (s *session) messageView(ctx context.Context, m store.Message) visitorMessage {
+	v := visitorMessage{ID: m.ID, Seq: m.Seq, Body: m.Body, Kind: m.Kind, Status: m.Status, At: m.CreatedAt, Attachments: []conversation.Attachment{}}
+	json.Unmarshal([]byte(m.Attachments), &v.Attachments)
+	if v.Attachments == nil {
+		v.Attachments = []conversation.Attachment{}
+	}
+	if m.Direction == conversation.In {
+		v.From, v.Status = "visitor", "sent"
+		v.ClientID, _ = strings.CutPrefix(m.ProviderMessageID.String, s.visitor.VisitorKey+":")
+		if v.ClientID == m.ProviderMessageID.String {
+			v.ClientID = "" // another browser's
+		}
+	} else {
+		v.From = "agent"
+		if m.SenderType == "agent" && m.SenderID.Valid {
+			v.Author = &named{Name: s.userName(ctx, m.SenderID.Int64)}
+		}
+	}
+	return v
+}
+
+func (s *session) conversationView(ctx context.Context) (visitorConversation, error) {
+	c := *s.conv
+	v := visitorConversation{Protocol: c.Protocol, Status: c.Status}
+	if c.AgentID.Valid {
+		v.Agent = &named{Name: s.userName(ctx, c.AgentID.Int64)}
+		seq, err := s.g.db.Read().GetReadMark(ctx, store.GetReadMarkParams{UserID: c.AgentID.Int64, ConversationID: c.ID})
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return v, err
+		}
+		v.ReadUpTo = seq
+	}
+	if c.Status == string(conversation.Queued) {
+		ahead, err := s.g.db.Read().CountQueuedAhead(ctx, store.CountQueuedAheadParams{AccountID: c.AccountID, DepartmentID: c.DepartmentID,
+			Priority: c.Priority, QueuedAt: c.QueuedAt, ID: c.ID})
+		if err != nil {
+			return v, err
+		}
+		v.QueuePosition = ahead + 1
+	}
+	return v, nil
+}
+
+// sendConversation sends the conversation's state when it changed since
+// the last one sent.
+func (s *session) sendConversation(ctx context.Context, seq int64) error {
+	if s.conv == nil {
+		return nil
+	}
+	v, err := s.conversationView(ctx)
+	if err != nil {
+		return err
+	}
+	key, _ := json.Marshal(v)
+	if string(key) == s.sentConv {
+		return nil
+	}
+	s.sentConv = string(key)
+	return s.send(ctx, map[string]any{"type": "conversation", "seq": seq, "conversation": v})
+}
+
+// sendMessage pushes a message and, for an agent's message Atende has
+// sent, records that it reached the widget.
+func (s *session) sendMessage(ctx context.Context, seq int64, m store.Message) error {
+	if s.shown[m.ID] {
+		return nil
+	}
+	s.shown[m.ID] = true
+	if err := s.send(ctx, map[string]any{"type": "message", "seq": seq, "message": s.messageView(ctx, m)}); err != nil {
+		return err
+	}
+	if m.Direction == conversation.Out && m.Status == conversation.Sent {
+		return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
+			if err == nil && moved {
+				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
+			}
+			return err
+		})
+	}
+	return nil
+}
+
+// maxSnapshot bounds the messages a snapshot carries.
+const maxSnapshot = 200
+
+// snapshot sends the whole state of the visitor's conversation.
+func (s *session) snapshot(ctx context.Context) error {
+	q := s.g.db.Read()
+	seq, err := q.LastEventSeq(ctx, s.row.AccountID)
+	if err != nil {
+		return err
+	}
+	// Read after the sequence: anything numbered later comes as a frame.
+	if err := s.loadConversation(ctx); err != nil {
+		return err
+	}
+	s.last = max(s.last, seq)
+	out := map[string]any{"type": "snapshot", "seq": s.last, "conversation": nil, "messages": []visitorMessage{}, "invitation": nil}
+	var toDeliver []store.Message
+	if s.conv != nil {
+		cv, err := s.conversationView(ctx)
+		if err != nil {
+			return err
+		}
+		key, _ := json.Marshal(cv)
+		s.sentConv = string(key)
+		out["conversation"] = cv
+		rows, err := q.ListVisitorMessages(ctx, store.ListVisitorMessagesParams{ConversationID: s.conv.ID, SinceSeq: s.visitor.SinceSeq, Lim: maxSnapshot})
+		if err != nil {
+			return err
+		}
+		msgs := make([]visitorMessage, 0, len(rows))
+		for i := len(rows) - 1; i >= 0; i-- {
+			s.shown[rows[i].ID] = true
+			msgs = append(msgs, s.messageView(ctx, rows[i]))
+			if rows[i].Direction == conversation.Out && rows[i].Status == conversation.Sent {
+				toDeliver = append(toDeliver, rows[i])
+			}
+		}
+		out["messages"] = msgs
+	}
+	if inv, ok, err := s.openInvitation(ctx); err != nil {
+		return err
+	} else if ok {
+		out["invitation"] = inv
+		s.invitation = inv.ID
+	}
+	if err := s.send(ctx, out); err != nil {
+		return err
+	}
+	for _, m := range toDeliver {
+		if err := s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+			moved, err := conversation.AdvanceStatus(ctx, q, s.g.clock.Now(), m.ID, conversation.Delivered, "")
+			if err == nil && moved {
+				fx.Publish(m.AccountID, routing.Event{Kind: "message.status", ConversationID: m.ConversationID, MessageID: m.ID, Status: conversation.Delivered})
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type visitorInvitation struct {
+	ID      int64  `json:"id"`
+	Message string `json:"message"`
+	Agent   named  `json:"agent"`
+}
+
+// openInvitation is the visitor's invitation still open, if any.
+func (s *session) openInvitation(ctx context.Context) (visitorInvitation, bool, error) {
+	inv, err := s.g.db.Read().LatestOpenInvitation(ctx, store.LatestOpenInvitationParams{VisitorID: s.visitor.ID, CreatedAt: s.g.clock.Now().Add(-invitationLapse)})
+	if errors.Is(err, sql.ErrNoRows) {
+		return visitorInvitation{}, false, nil
+	}
+	if err != nil {
+		return visitorInvitation{}, false, err
+	}
+	return visitorInvitation{ID: inv.ID, Message: inv.Message, Agent: named{Name: s.userName(ctx, inv.AgentID)}}, true, nil
+}
+
+// item handles what the hub handed over.
+func (s *session) item(ctx context.Context, it item) error {
+	if it.typing != nil {
+		if s.conv != nil && it.typing.ConversationID == s.conv.ID {
+			return s.send(ctx, map[string]any{"type": "typing", "name": it.typing.Name})
+		}
+		return nil
+	}
+	return s.event(ctx, *it.ev)
+}
+
+// event turns one of the account's events into what the visitor may see of
+// it, if anything.
+func (s *session) event(ctx context.Context, ev events.Stored) error {
+	if ev.Seq <= s.last {
+		return nil
+	}
+	s.last = ev.Seq
+	var e events.Event
+	if err := json.Unmarshal(ev.Data, &e); err != nil {
+		return nil
+	}
+	q := s.g.db.Read()
+	switch {
+	case e.VisitorID == s.visitor.ID && ev.Kind == "visitor.invited":
+		inv, ok, err := s.openInvitation(ctx)
+		if err != nil || !ok || inv.ID == s.invitation {
+			return err
+		}
+		s.invitation = inv.ID
+		return s.send(ctx, map[string]any{"type": "invitation", "seq": ev.Seq, "invitation": inv})
+	case e.VisitorID == s.visitor.ID && ev.Kind == "visitor.chatting":
+		// Another conversation (started from another tab): its messages
+		// came before this event, when this socket did not know them yet.
+		return s.snapshot(ctx)
+	case s.conv == nil:
+		return nil
+	case e.ConversationID == s.conv.ID && (ev.Kind == "message.created" || ev.Kind == "message.status"):
+		m, err := q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: e.MessageID})
+		if err != nil {
+			return nil
+		}
+		if ev.Kind == "message.created" && m.Direction == conversation.Out {
+			// Replying, the agent has read what the visitor wrote.
+			if err := s.sendConversation(ctx, ev.Seq); err != nil {
+				return err
+			}
+		}
+		if !s.visible(m) {
+			return nil
+		}
+		switch {
+		case ev.Kind == "message.created" || e.Status == conversation.Sent:
+			return s.sendMessage(ctx, ev.Seq, m)
+		case m.Direction == conversation.Out && (e.Status == conversation.Delivered || e.Status == conversation.Read):
+			return s.send(ctx, map[string]any{"type": "status", "seq": ev.Seq, "message_id": m.ID, "status": e.Status})
+		}
+	case e.ConversationID == s.conv.ID && ev.Kind == "read.marked" && s.conv.AgentID.Valid && e.AgentID == s.conv.AgentID.Int64:
+		// The serving agent read (or marked unread) the visitor's messages.
+		return s.sendConversation(ctx, ev.Seq)
+	case e.ConversationID == s.conv.ID && len(ev.Kind) > 13 && ev.Kind[:13] == "conversation.":
+		c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: s.row.AccountID, ID: s.conv.ID})
+		if err != nil {
+			return err
+		}
+		s.conv = &c
+		return s.sendConversation(ctx, ev.Seq)
+	case s.conv.Status == string(conversation.Queued) && ev.DepartmentID == s.conv.DepartmentID && len(ev.Kind) > 13 && ev.Kind[:13] == "conversation.":
+		// Another conversation of the queue moved: the position may have.
+		return s.sendConversation(ctx, ev.Seq)
+	}
+	return nil
+}
+
+// frame handles one frame from the widget.
+func (s *session) frame(ctx context.Context, data []byte) error {
+	f, err := DecodeFrame(data)
+	if err != nil {
+		return s.refuse(ctx, err)
+	}
+	switch f.Type {
+	case FrameHello:
+		err = &FrameError{Code: "hello_required", Message: "hello was already said"}
+	case FramePing:
+		return s.send(ctx, map[string]string{"type": "pong"})
+	case FramePage:
+		err = s.page(ctx, *f.Page)
+	case FrameMessage:
+		err = s.message(ctx, f)
+	case FrameTyping:
+		s.typing()
+	case FrameRead:
+		err = s.read(ctx, f.MessageID)
+	case FrameDismiss:
+		err = s.dismiss(ctx, f.InvitationID)
+	}
+	if err != nil {
+		return s.refuse(ctx, err)
+	}
+	return nil
+}
+
+func (s *session) page(ctx context.Context, p Page) error {
+	if err := s.allow("page", s.g.limits.Page, s.g.limits.PageIP); err != nil {
+		return err
+	}
+	return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		if err := s.recordPage(ctx, q, p, s.g.clock.Now()); err != nil {
+			return err
+		}
+		publishVisitor(fx, s.ch, s.row.AccountID, "visitor.page", s.visitor.ID)
+		return nil
+	})
+}
+
+func (s *session) typing() {
+	if s.conv == nil || !conversation.Status(s.conv.Status).Open() {
+		return
+	}
+	if ok, _ := s.g.lim.allow("typing:v:"+s.visitor.VisitorKey, s.g.limits.Typing, s.g.clock.Now()); !ok {
+		return // the excess is dropped silently
+	}
+	c := s.conv
+	if err := s.g.hub.PublishTyping(realtime.Typing{AccountID: c.AccountID, ConversationID: c.ID, DepartmentID: c.DepartmentID,
+		AgentID: c.AgentID.Int64, Contact: true}); err != nil {
+		s.g.log.Warn("webchat: publish typing", "visitor", s.visitor.ID, "err", err)
+	}
+}
+
+func (s *session) read(ctx context.Context, messageID int64) error {
+	if err := s.allow("read", s.g.limits.Page, Limit{}); err != nil {
+		return err
+	}
+	if s.conv == nil {
+		return invalid("message_id", "is not a message of your conversation")
+	}
+	return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		m, err := q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: messageID})
+		if err != nil || !s.visible(m) {
+			return invalid("message_id", "is not a message of your conversation")
+		}
+		ids, err := q.MarkOutboundRead(ctx, store.MarkOutboundReadParams{ConversationID: s.conv.ID, Seq: m.Seq, UpdatedAt: s.g.clock.Now()})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			fx.Publish(s.row.AccountID, routing.Event{Kind: "message.status", ConversationID: s.conv.ID, MessageID: id, Status: conversation.Read})
+		}
+		return nil
+	})
+}
+
+func (s *session) dismiss(ctx context.Context, id int64) error {
+	n, err := s.g.db.Write().DismissInvitation(ctx, store.DismissInvitationParams{VisitorID: s.visitor.ID, ID: id, DismissedAt: store.Null(s.g.clock.Now())})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("invitation %d is not open: %w", id, conversation.ErrNotAllowed)
+	}
+	return nil
+}
+
+// identify gives the visitor's contact what the visitor told: their name
+// and phone, and an e-mail that identifies them (merging into the one
+// contact that has it) when identifies is true, or is only noted otherwise.
+func (s *session) identify(ctx context.Context, name, email, phone string, identifies bool) error {
+	now := s.g.clock.Now()
+	return s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		id, _, err := contact.Resolve(ctx, q, now, s.row.AccountID, contact.Identity{Kind: contact.KindVisitor, Value: s.visitor.VisitorKey},
+			contact.Profile{Name: visitorName(name), Phone: phone})
+		if err != nil {
+			return err
+		}
+		if email != "" && identifies {
+			if id, err = contact.Identify(ctx, q, now, s.row.AccountID, id, email); err != nil {
+				return err
+			}
+		}
+		return q.SetVisitorContact(ctx, store.SetVisitorContactParams{ID: s.visitor.ID, ContactID: store.NullID(id), Name: name, Email: email})
+	})
+}
+
+// visitorName is the name a visitor's contact gets.
+func visitorName(name string) string {
+	if name != "" {
+		return name
+	}
+	return "Visitante"
+}
+
+// message stores what the visitor wrote.
+func (s *session) message(ctx context.Context, f Frame) error {
+	if err := s.allow("message", s.g.limits.Message, s.g.limits.MessageIP); err != nil {
+		return err
+	}
+	if len(f.Attachments) > 0 && s.g.files == nil {
+		return invalid("attachments", "file uploads are not available on this server")
+	}
+	if err := s.loadConversation(ctx); err != nil {
+		return err
+	}
+	in := channel.Inbound{
+		ChannelID: s.row.ID, ProviderMessageID: s.visitor.VisitorKey + ":" + f.ClientID,
+		From: contact.Identity{Kind: contact.KindVisitor, Value: s.visitor.VisitorKey}, Kind: "text", Body: f.Body,
+		Uploads: f.Attachments, UploadOwner: uploadOwner(s.visitor.VisitorKey),
+	}
+	var inv store.WebchatInvitation
+	if s.conv == nil || !conversation.Status(s.conv.Status).Open() {
+		// The first message of a conversation: the pre-chat form, or the
+		// answer to an invitation.
+		if f.InvitationID != 0 {
+			var err error
+			inv, err = s.g.db.Read().GetInvitation(ctx, store.GetInvitationParams{AccountID: s.row.AccountID, ID: f.InvitationID})
+			if err != nil || inv.VisitorID != s.visitor.ID || inv.DismissedAt.Valid || inv.CreatedAt.Before(s.g.clock.Now().Add(-invitationLapse)) ||
+				(inv.AnsweredAt.Valid && !inv.ConversationID.Valid) {
+				return fmt.Errorf("invitation %d is not open: %w", f.InvitationID, conversation.ErrNotAllowed)
+			}
+			in.DepartmentID = inv.DepartmentID
+			if !inv.AnsweredAt.Valid {
+				in.Invitation = &channel.Invitation{AgentID: inv.AgentID, Body: inv.Message}
+			}
+		}
+		// A visitor answering an invitation, or known from an earlier
+		// conversation, is not asked for the form again.
+		p, err := s.prechat(f.Prechat, f.InvitationID != 0 || s.visitor.ContactID.Valid)
+		if err != nil {
+			return err
+		}
+		if in.DepartmentID == 0 {
+			in.DepartmentID = p.DepartmentID
+		}
+		identifies := !s.ch.IdentityVerification
+		if err := s.identify(ctx, p.Name, p.Email, p.Phone, identifies); err != nil {
+			return err
+		}
+		in.Profile = contact.Profile{Name: visitorName(p.Name), Phone: p.Phone}
+	}
+	res, err := s.g.recv.Receive(ctx, in)
+	if err != nil {
+		return err
+	}
+	var msg store.Message
+	changed := false
+	err = s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
+		changed = false
+		var err error
+		if msg, err = q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: res.MessageID}); err != nil {
+			return err
+		}
+		if res.ContactID != 0 { // 0 for a message stored before (a retry)
+			if err := q.SetVisitorContact(ctx, store.SetVisitorContactParams{ID: s.visitor.ID, ContactID: store.NullID(res.ContactID)}); err != nil {
+				return err
+			}
+		}
+		if s.visitor.ConversationID.Int64 != res.ConversationID {
+			since := msg.Seq
+			if res.Opened {
+				since = 1
+			}
+			if err := q.SetVisitorConversation(ctx, store.SetVisitorConversationParams{ID: s.visitor.ID,
+				ConversationID: store.NullID(res.ConversationID), SinceSeq: since}); err != nil {
+				return err
+			}
+			publishVisitor(fx, s.ch, s.row.AccountID, "visitor.chatting", s.visitor.ID)
+			changed = true
+		}
+		if inv.ID != 0 && !inv.AnsweredAt.Valid {
+			if _, err := q.AnswerInvitation(ctx, store.AnswerInvitationParams{VisitorID: s.visitor.ID, ID: inv.ID,
+				AnsweredAt: store.Null(s.g.clock.Now()), ConversationID: store.NullID(res.ConversationID)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if changed {
+		// The widget shows another conversation now: all of it, then the ack.
+		if err := s.snapshot(ctx); err != nil {
+			return err
+		}
+	} else if err := s.loadConversation(ctx); err != nil {
+		return err
+	}
+	s.shown[msg.ID] = true
+	if err := s.send(ctx, map[string]any{"type": "ack", "client_id": f.ClientID, "message": s.messageView(ctx, msg)}); err != nil {
+		return err
+	}
+	return s.sendConversation(ctx, s.last)
+}
+
+// prechat checks the pre-chat form against the channel's settings.
+func (s *session) prechat(p *PrechatForm, known bool) (PrechatForm, error) {
+	var out PrechatForm
+	if p != nil {
+		out = *p
+	}
+	cfg := s.ch.Prechat
+	if !known {
+		for field, v := range map[string]struct {
+			mode, value string
+		}{"name": {cfg.Name, out.Name}, "email": {cfg.Email, out.Email}, "phone": {cfg.Phone, out.Phone}} {
+			if v.mode == Required && v.value == "" {
+				return out, invalid("prechat."+field, "is required")
+			}
+		}
+		if cfg.Department == Required && out.DepartmentID == 0 {
+			return out, invalid("prechat.department_id", "is required")
+		}
+	}
+	if out.Email != "" {
+		e, err := validate.Email("prechat.email", out.Email)
+		if err != nil {
+			return out, invalid("prechat.email", "is not a valid e-mail address")
+		}
+		out.Email = e
+	}
+	if out.Phone != "" {
+		ph, err := contact.NormalizePhone(out.Phone)
+		if err != nil {
+			return out, invalid("prechat.phone", "is not a valid phone number")
+		}
+		out.Phone = ph
+	}
+	if out.DepartmentID != 0 && (cfg.Department == Off || !slices.Contains(s.ch.Departments, out.DepartmentID)) {
+		return out, invalid("prechat.department_id", "is not a department of this site")
+	}
+	return out, nil
+}
+
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// uploadOwner is who an upload of a visitor belongs to until a message
+// claims it.
+func uploadOwner(visitorKey string) string { return "visitor:" + visitorKey }
+
+// ErrOriginNotAllowed: the page's origin is not one of the channel's sites.
+var ErrOriginNotAllowed = errors.New("the page's origin is not one of this website chat's allowed origins")
+
+// Upload is what a visitor's upload may be stored as.
+type Upload struct {
+	AccountID int64
+	// ConversationID is the visitor's open conversation, 0 before they
+	// have one (the message that carries the file then claims it).
+	ConversationID int64
+	Owner          string
+}
+
+// visitorOf finds the channel by its public key and the visitor by their
+// token.
+func (g *Gateway) visitorOf(ctx context.Context, publicKey, token string) (store.Channel, store.WebchatVisitor, error) {
+	row, _, err := g.Channel(ctx, publicKey)
+	if err != nil {
+		return row, store.WebchatVisitor{}, err
+	}
+	key, err := VerifyToken(row.Secret, row.ID, token, g.clock.Now())
+	if err != nil {
+		return row, store.WebchatVisitor{}, err
+	}
+	v, err := g.db.Read().GetVisitorByKey(ctx, store.GetVisitorByKeyParams{ChannelID: row.ID, VisitorKey: key})
+	if err != nil {
+		return row, v, fmt.Errorf("%w: no such visitor", ErrBadToken)
+	}
+	return row, v, nil
+}
+
+// Uploader checks a visitor's upload: the channel, the page's origin, the
+// token, the upload limits. It says where the file goes.
+func (g *Gateway) Uploader(ctx context.Context, publicKey, origin, token, ip string) (Upload, error) {
+	if g.files == nil {
+		return Upload{}, invalid("file", "file uploads are not available on this server")
+	}
+	row, v, err := g.visitorOf(ctx, publicKey, token)
+	if err != nil {
+		return Upload{}, err
+	}
+	ch, err := ChannelOf(row)
+	if err != nil {
+		return Upload{}, err
+	}
+	if !ch.AllowsOrigin(origin) {
+		return Upload{}, ErrOriginNotAllowed
+	}
+	now := g.clock.Now()
+	if ok, after := g.lim.allow("upload:v:"+v.VisitorKey, g.limits.Upload, now); !ok {
+		return Upload{}, &RateLimited{after}
+	}
+	if ok, after := g.lim.allow("upload:ip:"+ip, g.limits.UploadIP, now); !ok {
+		return Upload{}, &RateLimited{after}
+	}
+	up := Upload{AccountID: row.AccountID, Owner: uploadOwner(v.VisitorKey)}
+	if v.ConversationID.Valid {
+		c, err := g.db.Read().GetConversation(ctx, store.GetConversationParams{AccountID: row.AccountID, ID: v.ConversationID.Int64})
+		if err == nil && conversation.Status(c.Status).Open() {
+			up.ConversationID = c.ID
+		}
+	}
+	return up, nil
+}
+
+// File opens a file for a visitor: one of their conversation's, or their
+// own upload not sent yet. Anything else is store.ErrNotFound.
+func (g *Gateway) File(ctx context.Context, publicKey, token, id string) (attachment.File, error) {
+	if g.files == nil {
+		return attachment.File{}, store.ErrNotFound
+	}
+	row, v, err := g.visitorOf(ctx, publicKey, token)
+	if err != nil {
+		return attachment.File{}, err
+	}
+	f, err := g.files.Open(ctx, row.AccountID, id)
+	if err != nil {
+		return f, err
+	}
+	mine := (f.ConversationID != 0 && v.ConversationID.Valid && f.ConversationID == v.ConversationID.Int64) ||
+		(f.ConversationID == 0 && f.Owner == uploadOwner(v.VisitorKey))
+	if !mine {
+		f.Content.Close()
+		return attachment.File{}, fmt.Errorf("file %s: %w", id, store.ErrNotFound)
+	}
+	return f, nil
+}

@@ -1,0 +1,290 @@
+package routing_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/conversation"
+	"github.com/atende/atende/internal/messaging"
+	"github.com/atende/atende/internal/routing"
+	"github.com/atende/atende/internal/store"
+	"github.com/atende/atende/internal/store/storetest"
+	"github.com/atende/atende/internal/validate"
+)
+
+// manualMode: conversations wait in the queue until an agent pulls them, so
+// the tests decide who serves what.
+var manualMode = func() routing.Settings { s := offerMode; s.Distribution = routing.Manual; return s }()
+
+// searchWorld is a world whose agents pull, answer and close conversations.
+type searchWorld struct {
+	*world
+	msgs *messaging.Service
+}
+
+func newSearchWorld(t *testing.T, db *store.DB) *searchWorld {
+	t.Helper()
+	w := newWorld(t, db, manualMode)
+	return &searchWorld{world: w, msgs: messaging.New(db, w.clock, w.engine)}
+}
+
+// supervisor creates a supervisor of the departments.
+func (w *searchWorld) supervisor(name string, depts ...int64) auth.Principal {
+	w.t.Helper()
+	p := w.user(name, auth.Supervisor)
+	for _, d := range depts {
+		_, err := w.db.Write().AddDepartmentMember(w.ctx, store.AddDepartmentMemberParams{AccountID: w.account, DepartmentID: d, UserID: p.UserID, CreatedAt: start})
+		w.must(err)
+	}
+	return p
+}
+
+// served is a customer writing on ch, the agent pulling the conversation
+// and answering; it returns the conversation.
+func (w *searchWorld) served(agent auth.Principal, ch int64, customer, reply string) int64 {
+	w.t.Helper()
+	id := w.writesOn(ch, phoneN(), customer).ConversationID
+	w.must(w.engine.Pull(w.ctx, agent, id))
+	if reply != "" {
+		_, err := w.msgs.Send(w.ctx, agent, id, messaging.Reply{Body: reply}, "")
+		w.must(err)
+	}
+	return id
+}
+
+func (w *searchWorld) close(agent auth.Principal, id int64) {
+	w.t.Helper()
+	w.clock.Advance(time.Minute)
+	w.must(w.engine.Close(w.ctx, agent, id, routing.CloseInput{}))
+}
+
+// finished returns every finished conversation p finds with q, page by
+// page.
+func (w *searchWorld) finished(p auth.Principal, q string, limit int) (ids []int64, pages []int) {
+	w.t.Helper()
+	f := routing.FinishedFilter{Q: q, Limit: limit}
+	for range 20 {
+		page, err := w.engine.Finished(w.ctx, p, f)
+		if err != nil {
+			w.t.Fatalf("%s searches finished conversations for %q: %v", p.Name, q, err)
+		}
+		pages = append(pages, len(page.Conversations))
+		for _, c := range page.Conversations {
+			ids = append(ids, c.ID)
+		}
+		if page.NextCursor == "" {
+			return ids, pages
+		}
+		f.Cursor = page.NextCursor
+	}
+	w.t.Fatalf("%s's search for %q never ends", p.Name, q)
+	return nil, nil
+}
+
+// wantInvalid fails unless err is a validation error naming field.
+func wantInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	var v *validate.Error
+	if !errors.As(err, &v) || v.Field != field {
+		t.Fatalf("err = %v, want a validation error on %s", err, field)
+	}
+}
+
+// q finds the finished conversations with a customer message, an agent's
+// reply or an internal note holding every word, ignoring case and accents,
+// among those the caller may see: their own for agents, their departments'
+// for supervisors, the account's for administrators, never another
+// account's.
+func TestFinishedSearchFindsMessageWordsAmongWhatTheCallerMaySee(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		w := newSearchWorld(t, db)
+		caio, bia := w.agent("Caio"), w.agent("Bia")
+		suporte := w.department("Suporte", manualMode)
+		duda := w.agent("Duda", suporte)
+		silvia := w.supervisor("Silvia", w.dept)
+		for _, p := range []auth.Principal{caio, bia, duda} {
+			w.ready(p)
+		}
+		chSuporte := w.whatsapp(suporte)
+
+		a := w.served(caio, w.channel, "Minha GELADEIRA parou de gelar", "Vamos agendar a visita técnica")
+		_, err := w.msgs.Note(w.ctx, caio, a, "Cliente pediu desconto na próxima compra", nil, "")
+		w.must(err)
+		w.must(w.db.Tx(w.ctx, func(q *store.Queries) error {
+			_, err := conversation.Append(w.ctx, q, w.clock.Now(), conversation.NewMessage{
+				AccountID: w.account, ConversationID: a, Direction: conversation.System, SenderType: "system", Body: "Conversa transferida",
+			})
+			return err
+		}))
+		w.close(caio, a)
+		b := w.served(bia, w.channel, "A geladeira chegou amassada", "")
+		w.close(bia, b)
+		c := w.served(duda, chSuporte, "Geladeira nova não liga", "")
+		w.close(duda, c)
+		w.served(caio, w.channel, "Outra geladeira", "") // not finished
+
+		other := newSearchWorld(t, db)
+		ana := other.agent("Ana")
+		other.ready(ana)
+		elsewhere := other.served(ana, other.channel, "geladeira e fogão", "")
+		other.close(ana, elsewhere)
+
+		for _, tc := range []struct {
+			who  auth.Principal
+			q    string
+			want []int64
+		}{
+			{w.admin, "geladeira", []int64{c, b, a}},
+			{w.admin, "GELADEIRA", []int64{c, b, a}},
+			{w.admin, "  geladeira  ", []int64{c, b, a}},
+			{w.admin, "geladeira amassada", []int64{b}},
+			{w.admin, "amassada geladeira", []int64{b}},
+			{w.admin, "visita tecnica", []int64{a}},    // the agent's reply
+			{w.admin, "proxima COMPRA", []int64{a}},    // the internal note
+			{w.admin, "geladeira desconto", nil},       // two messages, not one
+			{w.admin, "transferida", nil},              // Atende's own messages are not searched
+			{w.admin, "fogao", nil},                    // another account's
+			{w.admin, "outra", nil},                    // not finished
+			{w.admin, "", []int64{c, b, a}},            // no filter
+			{w.admin, " \t ", []int64{c, b, a}},        // no filter
+			{caio, "geladeira", []int64{a}},            // only his own
+			{bia, "geladeira", []int64{b}},             //
+			{bia, "visita", nil},                       // Caio's conversation
+			{silvia, "geladeira", []int64{b, a}},       // her department's
+			{duda, "geladeira", []int64{c}},            //
+			{ana, "geladeira", []int64{elsewhere}},     // her account's only
+			{w.admin, `"geladeira*`, []int64{c, b, a}}, // quotes and stars are no syntax
+			{w.admin, `(geladeira) OR:`, nil},          // "or" is a word like any other
+		} {
+			if got, _ := w.finished(tc.who, tc.q, 0); !slices.Equal(got, tc.want) {
+				t.Errorf("%s searches %q: %v, want %v", tc.who.Name, tc.q, got, tc.want)
+			}
+		}
+		if db.Engine == store.Postgres {
+			if got, _ := w.finished(w.admin, "agendando visitas", 0); !slices.Equal(got, []int64{a}) {
+				t.Errorf("PostgreSQL matches by stem: %v, want %v", got, []int64{a})
+			}
+		} else if got, _ := w.finished(w.admin, "gelad", 0); !slices.Equal(got, []int64{c, b, a}) {
+			t.Errorf("SQLite matches by prefix: %v, want %v", got, []int64{c, b, a})
+		}
+
+		// A note written after closing is found at once.
+		_, err = w.msgs.Note(w.ctx, bia, b, "Reembolso aprovado", nil, "")
+		w.must(err)
+		if got, _ := w.finished(silvia, "reembolso", 0); !slices.Equal(got, []int64{b}) {
+			t.Errorf("a note written after closing: %v, want %v", got, []int64{b})
+		}
+	})
+}
+
+// The search narrows the pages without breaking them: every match once, in
+// order, page after page; text beyond 200 bytes or with nothing to look for
+// is refused naming q.
+func TestFinishedSearchPagesAndValidates(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		w := newSearchWorld(t, db)
+		caio := w.agent("Caio")
+		w.ready(caio)
+		var boletos []int64
+		for i := range 17 {
+			body := "olá, bom dia"
+			if i%4 != 3 {
+				body = fmt.Sprintf("Preciso da segunda via do BOLETO %d", i)
+			}
+			id := w.served(caio, w.channel, body, "")
+			w.close(caio, id)
+			if i%4 != 3 {
+				boletos = append(boletos, id)
+			}
+		}
+		slices.Reverse(boletos) // most recently finished first
+		ids, pages := w.finished(caio, "boleto", 5)
+		if !slices.Equal(ids, boletos) || !slices.Equal(pages, []int{5, 5, 3}) {
+			t.Fatalf("boletos in pages of 5: %v in %v; want %v in [5 5 3]", ids, pages, boletos)
+		}
+		ids, _ = w.finished(caio, "segunda via boleto 5", 2)
+		if !slices.Equal(ids, []int64{boletos[len(boletos)-5]}) { // the fifth boleto written: i = 5
+			t.Fatalf("boleto 5: %v", ids)
+		}
+
+		_, err := w.engine.Finished(w.ctx, caio, routing.FinishedFilter{Q: strings.Repeat("a", 201)})
+		wantInvalid(t, err, "q")
+		for _, q := range []string{`"`, "*", `"*" ( )`, "-- ; ''"} {
+			_, err := w.engine.Finished(w.ctx, caio, routing.FinishedFilter{Q: q})
+			wantInvalid(t, err, "q")
+		}
+		if _, err := w.engine.Finished(w.ctx, caio, routing.FinishedFilter{Q: strings.Repeat("boleto ", 28)}); err != nil {
+			t.Fatalf("196 bytes of words: %v", err)
+		}
+	})
+}
+
+// The queue's content filter keeps the queued conversations whose messages
+// (an e-mail's body, a chat message) hold every word, in either order, page
+// by page.
+func TestQueueContentFilter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		w := newSearchWorld(t, db)
+		caio := w.agent("Caio")
+		var notas []int64
+		for i := range 15 {
+			body := "Olá, gostaria de um orçamento"
+			if i%5 != 4 {
+				body = fmt.Sprintf("Bom dia,\r\n\r\nsegue em anexo a Nota Fiscal nº %d do pedido.\r\n\r\nAtt.,\r\nJoão Conceição", 1000+i)
+			}
+			id := w.writes(phoneN(), body).ConversationID
+			if i%5 != 4 {
+				notas = append(notas, id)
+			}
+			w.clock.Advance(time.Minute)
+		}
+		served := w.writes(phoneN(), "outra nota fiscal").ConversationID // pulled: no longer queued
+		w.ready(caio)
+		w.must(w.engine.Pull(w.ctx, caio, served))
+
+		walk := func(f routing.QueueFilter) (ids []int64, pages []int) {
+			t.Helper()
+			for range 10 {
+				page, err := w.engine.QueueConversations(w.ctx, caio, w.dept, f)
+				if err != nil {
+					t.Fatalf("queue with %+v: %v", f, err)
+				}
+				pages = append(pages, len(page.Conversations))
+				for _, c := range page.Conversations {
+					ids = append(ids, c.ID)
+				}
+				if page.NextCursor == "" {
+					return ids, pages
+				}
+				f.Cursor = page.NextCursor
+			}
+			t.Fatal("the queue never ends")
+			return nil, nil
+		}
+		ids, pages := walk(routing.QueueFilter{Content: "NOTA fiscal"})
+		if !slices.Equal(ids, notas) || !slices.Equal(pages, []int{10, 2}) {
+			t.Fatalf("oldest first: %v in %v; want %v in [10 2]", ids, pages, notas)
+		}
+		ids, _ = walk(routing.QueueFilter{Content: "joao conceicao", Order: routing.Newest})
+		want := slices.Clone(notas)
+		slices.Reverse(want)
+		if !slices.Equal(ids, want) {
+			t.Fatalf("newest first: %v; want %v", ids, want)
+		}
+		if ids, _ = walk(routing.QueueFilter{Content: "1007"}); !slices.Equal(ids, []int64{notas[6]}) { // i = 7
+			t.Fatalf("nota 1007: %v, want %v", ids, notas[6:7])
+		}
+		if ids, _ = walk(routing.QueueFilter{Content: "orcamento", Subject: "x"}); len(ids) != 0 {
+			t.Fatalf("with another filter that matches nothing: %v", ids)
+		}
+		_, err := w.engine.QueueConversations(w.ctx, caio, w.dept, routing.QueueFilter{Content: strings.Repeat("é", 101)})
+		wantInvalid(t, err, "content")
+		_, err = w.engine.QueueConversations(w.ctx, caio, w.dept, routing.QueueFilter{Content: "()"})
+		wantInvalid(t, err, "content")
+	})
+}

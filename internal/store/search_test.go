@@ -1,0 +1,280 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/atende/atende/internal/store"
+	"github.com/atende/atende/internal/store/storetest"
+)
+
+// searchFixture is one account with a conversation to write messages into.
+type searchFixture struct {
+	t            *testing.T
+	db           *store.DB
+	account      int64
+	department   int64
+	conversation int64
+	seq          int64
+}
+
+func newSearchFixture(t *testing.T, db *store.DB) *searchFixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &searchFixture{t: t, db: db}
+	err := db.Tx(ctx, func(q *store.Queries) error {
+		acc, err := q.CreateAccount(ctx, store.CreateAccountParams{Name: "Acme", CreatedAt: t0})
+		if err != nil {
+			return err
+		}
+		dep, err := q.CreateDepartment(ctx, store.CreateDepartmentParams{AccountID: acc.ID, Name: "Vendas", CreatedAt: t0})
+		if err != nil {
+			return err
+		}
+		ct, err := q.ContactCreate(ctx, store.ContactCreateParams{AccountID: acc.ID, Name: "Alice", CustomFields: "{}", CreatedAt: t0})
+		if err != nil {
+			return err
+		}
+		c, err := q.CreateConversation(ctx, store.CreateConversationParams{
+			AccountID: acc.ID, Protocol: "1", DepartmentID: dep.ID, ContactID: ct.ID, Status: "queued", OpenedAt: t0, QueuedAt: store.Null(t0),
+		})
+		f.account, f.department, f.conversation = acc.ID, dep.ID, c.ID
+		return err
+	})
+	if err != nil {
+		t.Fatalf("create the conversation: %v", err)
+	}
+	return f
+}
+
+// write stores a customer message and returns its id.
+func (f *searchFixture) write(body string) int64 {
+	f.t.Helper()
+	f.seq++
+	m, err := f.db.Write().InsertMessage(context.Background(), store.InsertMessageParams{
+		AccountID: f.account, ConversationID: f.conversation, Seq: f.seq, Direction: "in", Kind: "text", SenderType: "contact",
+		Body: body, Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: t0,
+	})
+	if err != nil {
+		f.t.Fatalf("insert message %.80q: %v", body, err)
+	}
+	return m.ID
+}
+
+// find returns the ids of the messages matching what was typed, through
+// the same messages_fts the listing queries use.
+func (f *searchFixture) find(typed string) []int64 {
+	f.t.Helper()
+	match := f.db.MessageMatch(typed)
+	if match == "" {
+		f.t.Fatalf("%q holds no word", typed)
+	}
+	rows, err := f.db.SQLRead().Query("SELECT f.rowid FROM messages_fts($1) f ORDER BY f.rowid", match)
+	if err != nil {
+		f.t.Fatalf("search %q (match %q): %v", typed, match, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			f.t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		f.t.Fatalf("search %q (match %q): %v", typed, match, err)
+	}
+	return ids
+}
+
+func (f *searchFixture) want(typed string, want ...int64) {
+	f.t.Helper()
+	if want == nil {
+		want = []int64{}
+	}
+	if got := f.find(typed); !slices.Equal(got, want) {
+		f.t.Errorf("%s: searching %q finds messages %v, want %v", f.db.Engine, typed, got, want)
+	}
+}
+
+// Words match whatever their case and accents, every word must be in the
+// message, and "pedido" finds "Pedidos": by stem on PostgreSQL, by prefix on
+// SQLite (where "pedid" does too).
+func TestMessageSearchIgnoresCaseAndAccents(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		info := f.write("Preciso de uma INFORMAÇÃO sobre a entrega")
+		orders := f.write("Meus Pedidos não chegaram, é um absurdo!")
+		email := f.write("Segue a nota fiscal em anexo.\r\n\r\n--\r\nJoão Conceição\r\nfinanceiro@cliente.com.br")
+		f.write("")
+
+		f.want("informacao", info)
+		f.want("Informação", info)
+		f.want("INFORMACAO ENTREGA", info)
+		f.want("entrega informação", info) // in any order
+		f.want("informação pedidos")       // not both in one message
+		f.want("pedido", orders)
+		f.want("nao chegaram", orders)
+		f.want("ABSURDO", orders)
+		f.want("joao conceicao", email)
+		f.want("financeiro", email)
+		f.want("cliente.com.br", email)
+		f.want("financeiro@cliente.com.br", email)
+		f.want("nota fiscal", email)
+		f.want("geladeira")
+		if db.Engine == store.SQLite {
+			f.want("pedid", orders)
+			f.want("inform", info)
+		} else {
+			f.want("pedidos", orders)
+			f.want("chegou", orders) // "chegaram": the same stem
+		}
+	})
+}
+
+// Characters that mean something to FTS5 or tsquery are only separators:
+// no input makes the query fail, and the words around them still match.
+func TestMessageSearchTakesAnyInput(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		boleto := f.write("O boleto venceu ontem")
+		for _, typed := range []string{
+			`"boleto"`, `boleto"`, `"boleto`, `boleto*`, `*boleto`, `boleto:*`, `boleto^`, `-boleto`,
+			`+boleto`, `(boleto)`, `{boleto}`, `boleto!`, `'boleto'`, `boleto\`, `boleto & `, `| boleto`, `!boleto`, `boleto <->`,
+			"boleto\x00", "boleto\xff", "\u0301boleto",
+		} {
+			f.want(typed, boleto)
+		}
+		for _, typed := range []string{
+			`NEAR(boleto`, `body:boleto`, `boleto OR ontem`, `boleto AND NOT ontem`, `"boleto" NEAR "ontem"`, `boleto''); DROP TABLE messages; --`,
+			"日本語", "🙂 boleto", "a", "x1y2z3", "١٢٣", "ǅemal", "ΣΊΣΥΦΟΣ",
+		} {
+			f.find(typed) // matches or not, but never fails
+		}
+		// And a few hundred jumbles of query syntax and words.
+		pieces := []string{`"`, `'`, "*", "(", ")", ":", "^", "-", "+", "&", "|", "!", "<->", `\`, "{", "}", ",", " ",
+			"NEAR", "AND", "OR", "NOT", "body", "boleto", "ç", "ã", "1", "a", "\u0301", "\x00"}
+		r := rand.New(rand.NewPCG(13, 0))
+		for range 300 {
+			var b strings.Builder
+			for range 1 + r.IntN(12) {
+				b.WriteString(pieces[r.IntN(len(pieces))])
+			}
+			if db.MessageMatch(b.String()) != "" {
+				f.find(b.String())
+			}
+		}
+	})
+}
+
+// The index follows the messages: a new message is found at once, an edited
+// one by its new words only, a deleted one no more. Delivery-status updates
+// leave it alone.
+func TestMessageSearchFollowsChanges(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		ctx := context.Background()
+		id := f.write("Quero trocar a geladeira")
+		f.want("geladeira", id)
+		_, w := db.SQL()
+		if _, err := w.ExecContext(ctx, "UPDATE messages SET status = $1 WHERE id = $2", "read", id); err != nil {
+			t.Fatal(err)
+		}
+		f.want("geladeira", id)
+		if _, err := w.ExecContext(ctx, "UPDATE messages SET body = $1 WHERE id = $2", "Quero trocar o fogão", id); err != nil {
+			t.Fatal(err)
+		}
+		f.want("geladeira")
+		f.want("fogao", id)
+		other := f.write("Outro fogão")
+		if _, err := w.ExecContext(ctx, "DELETE FROM messages WHERE id = $1", id); err != nil {
+			t.Fatal(err)
+		}
+		f.want("fogao", other)
+	})
+}
+
+// A huge message (an e-mail of a megabyte and more) is stored like any
+// other, and found by its words; PostgreSQL indexes its first 100,000
+// characters (a tsvector holds at most 1 MB).
+func TestMessageSearchTakesHugeMessages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		var b strings.Builder
+		for i := range 40000 {
+			fmt.Fprintf(&b, "w%031d ", i*7919)
+		}
+		b.WriteString("lastword")
+		huge := f.write("Relatório anexo: " + b.String())
+		f.want("relatorio", huge)
+		f.want(fmt.Sprintf("w%031d", 100*7919), huge)
+		if db.Engine == store.SQLite {
+			f.want("lastword", huge)
+		}
+	})
+}
+
+// Messages written before migration 00013 are found after it: going down to
+// 00012 and up again indexes what was written in between.
+func TestMessageSearchIndexesEarlierMessages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		ctx := context.Background()
+		_, w := db.SQL()
+		dialect := goose.DialectSQLite3
+		if db.Engine == store.Postgres {
+			dialect = goose.DialectPostgres
+		}
+		p, err := goose.NewProvider(dialect, w, os.DirFS("migrations/"+string(db.Engine)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := f.write("Pedido 4711 atrasado")
+		if _, err := p.DownTo(ctx, 12); err != nil {
+			t.Fatalf("migrate down to 12: %v", err)
+		}
+		var n int
+		if err := db.SQLRead().QueryRow("SELECT count(*) FROM messages_fts($1)", "x").Scan(&n); err == nil {
+			t.Fatal("messages_fts is still there after migrating down")
+		}
+		during := f.write("Pedido 4712 atrasado")
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("migrate up again: %v", err)
+		}
+		f.want("atrasado", before, during)
+		f.want("4712", during)
+		after := f.write("Pedido 4713 atrasado")
+		f.want("atrasado", before, during, after)
+	})
+}
+
+// The listing queries' message filter on a search that finds nothing and
+// on an empty one (no filter) — a guard that "" never reaches FTS5, which
+// rejects an empty query.
+func TestEmptyMessageMatchDoesNotFilter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		f.write("olá")
+		for match, want := range map[string]int{"": 1, db.MessageMatch("geladeira"): 0, db.MessageMatch("ola"): 1} {
+			rows, err := db.Read().ListQueueOldest(context.Background(), store.ListQueueOldestParams{
+				AccountID: f.account, DepartmentID: f.department, MessageMatch: match,
+				QueuedFrom: store.Null(t0.AddDate(-1, 0, 0)), QueuedTo: store.Null(t0.AddDate(1, 0, 0)),
+				AfterAt: store.Null(t0.AddDate(-1, 0, 0)), Max: 10,
+			})
+			if err != nil {
+				t.Fatalf("queue with match %q: %v", match, err)
+			}
+			if len(rows) != want {
+				t.Errorf("%s: queue with match %q: %d conversations, want %d", db.Engine, match, len(rows), want)
+			}
+		}
+	})
+}
