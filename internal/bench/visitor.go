@@ -101,8 +101,9 @@ type visitorHandler struct {
 // visitor is one person on the bench's site with the chat widget open. Like
 // the widget, it reconnects when the server drops its socket for reading
 // too slowly (close status 1008), saying hello again with its token and the
-// last sequence it saw, and sends again, with the same client ids, the
-// messages not yet acknowledged (the server stores each client id once).
+// last sequence it saw, and once synced sends again, with the same client
+// ids, the messages not yet acknowledged (the server stores each client id
+// once).
 type visitor struct {
 	index int
 	base  string
@@ -115,8 +116,8 @@ type visitor struct {
 	lastSeq int64
 	unacked map[string]string // client id → body
 	// reconnects counts the sockets the server dropped and the visitor
-	// opened again.
-	reconnects int
+	// opened again; retry the attempts since the last welcome.
+	reconnects, retry int
 
 	writeM sync.Mutex
 	done   chan struct{}
@@ -125,9 +126,9 @@ type visitor struct {
 	err error
 }
 
-// maxReconnects is how often a visitor opens its socket again before it
-// gives up.
-const maxReconnects = 20
+// maxRetries is how many reconnections in a row, without a welcome, a
+// visitor tries before it gives up (the last waits 32 s or so).
+const maxRetries = 6
 
 // dialVisitor opens visitor i's socket on the channel, says hello and waits
 // for the welcome.
@@ -202,35 +203,44 @@ func (v *visitor) run(conn *websocket.Conn, welcome chan<- error) {
 		if v.closed.Load() {
 			return
 		}
-		v.mu.Lock()
-		tries := v.reconnects
-		v.mu.Unlock()
-		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || tries >= maxReconnects {
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 			v.err = fmt.Errorf("visitor %d: widget socket: %w", v.index, err)
 			return
 		}
-		// As the widget does: a moment's pause, then hello again.
-		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
-		next, cerr := v.connect(context.Background())
-		if cerr != nil {
-			v.err = fmt.Errorf("visitor %d: reconnect after %v: %w", v.index, err, cerr)
-			return
+		// As the widget does (web/widget/src/widget.ts): wait 1 s, doubled
+		// for each attempt since the last welcome, times a random 0.5 to 1,
+		// then hello again; pending messages go again once synced. The
+		// widget never gives up; the bench does after maxRetries attempts
+		// without a welcome.
+		for {
+			v.mu.Lock()
+			retry := v.retry
+			v.retry++
+			v.mu.Unlock()
+			if retry >= maxRetries {
+				v.err = fmt.Errorf("visitor %d: %d reconnections without a welcome, after %w", v.index, retry, err)
+				return
+			}
+			delay := min(30*time.Second, time.Second<<retry)
+			time.Sleep(time.Duration(float64(delay) * (0.5 + rand.Float64()/2)))
+			if v.closed.Load() {
+				return
+			}
+			next, cerr := v.connect(context.Background())
+			if cerr != nil {
+				err = cerr
+				continue
+			}
+			if v.closed.Load() {
+				next.CloseNow()
+				return
+			}
+			v.mu.Lock()
+			v.reconnects++
+			v.mu.Unlock()
+			conn = next
+			break
 		}
-		if v.closed.Load() {
-			next.CloseNow()
-			return
-		}
-		v.mu.Lock()
-		v.reconnects++
-		pending := make(map[string]string, len(v.unacked))
-		for id, body := range v.unacked {
-			pending[id] = body
-		}
-		v.mu.Unlock()
-		for id, body := range pending {
-			v.write(context.Background(), next, map[string]string{"type": "message", "client_id": id, "body": body})
-		}
-		conn = next
 	}
 }
 
@@ -261,11 +271,24 @@ func (v *visitor) read(conn *websocket.Conn, welcome chan<- error) error {
 		switch f.Type {
 		case "welcome":
 			v.mu.Lock()
-			v.token = f.Token
+			v.token, v.retry = f.Token, 0
 			v.mu.Unlock()
 			if welcome != nil {
 				welcome <- nil
 				welcome = nil
+			}
+		case "synced":
+			// The replay is over: what is still unacknowledged goes again,
+			// with the same client ids (after a reconnection; at first
+			// there is nothing).
+			v.mu.Lock()
+			pending := make(map[string]string, len(v.unacked))
+			for id, body := range v.unacked {
+				pending[id] = body
+			}
+			v.mu.Unlock()
+			for id, body := range pending {
+				v.write(context.Background(), conn, map[string]string{"type": "message", "client_id": id, "body": body})
 			}
 		case "ack":
 			var m struct {
