@@ -29,7 +29,10 @@ type AssignResult struct {
 	Unplaced int `json:"unplaced"`
 	// Errors: visitors that could not connect or write, refusals, failed
 	// accepts, sockets that ended.
-	Errors        int     `json:"errors"`
+	Errors int `json:"errors"`
+	// Reconnects: visitor sockets the server dropped for reading too
+	// slowly, which the visitors opened again (as the widget does).
+	Reconnects    int     `json:"reconnects"`
 	Conversations int     `json:"conversations"`
 	Agents        int     `json:"agents"`
 	Capacity      int     `json:"capacity"`
@@ -44,6 +47,7 @@ func (r *AssignResult) rows() [][2]string {
 		{"double assignments", fmt.Sprint(r.DoubleAssignments)},
 		{"capacity violations", fmt.Sprint(r.CapacityViolations)},
 		{"errors", fmt.Sprint(r.Errors)},
+		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
 		{"agents × capacity", fmt.Sprintf("%d × %d", r.Agents, r.Capacity)},
 		{"server", fmt.Sprintf("%.1f MB RSS, %.1f s CPU", r.ServerRSSMB, r.ServerCPUS)},
 	}
@@ -330,6 +334,10 @@ func runAssign(ctx context.Context, r *runner, args []string) (result, error) {
 		if v.err != nil {
 			res.Errors++
 		}
+		res.Reconnects += v.reconnected()
+	}
+	if res.Reconnects > 0 {
+		res.note("the server dropped visitor sockets %d times for reading too slowly; the visitors reconnected", res.Reconnects)
 	}
 	for _, sock := range sockets {
 		if sock.err != nil {

@@ -22,9 +22,12 @@ type ConnectionsResult struct {
 	// BytesPerConnection: the growth over the baseline, per connection.
 	BytesPerConnection int64 `json:"bytes_per_connection"`
 	// Errors: sockets that could not open or ended during the hold.
-	Errors  int `json:"errors"`
-	Visitor int `json:"visitor_sockets"`
-	Agent   int `json:"agent_sockets"`
+	Errors int `json:"errors"`
+	// Reconnects: visitor sockets the server dropped for reading too
+	// slowly while they idled, which the visitors opened again.
+	Reconnects int `json:"reconnects"`
+	Visitor    int `json:"visitor_sockets"`
+	Agent      int `json:"agent_sockets"`
 	// OpenS is how long opening every socket took.
 	OpenS float64 `json:"open_s"`
 	// FileLimit is the open-file limit the bench and its server ran with.
@@ -37,6 +40,7 @@ func (r *ConnectionsResult) rows() [][2]string {
 		{"server RSS", fmt.Sprintf("%.1f MB (%.1f MB before)", r.ServerRSSMB, r.BaselineRSSMB)},
 		{"per connection", fmt.Sprintf("%d bytes", r.BytesPerConnection)},
 		{"errors", fmt.Sprint(r.Errors)},
+		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
 		{"opening took", fmt.Sprintf("%.1f s", r.OpenS)},
 		{"open-file limit", fmt.Sprint(r.FileLimit)},
 	}
@@ -160,6 +164,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 		} else {
 			res.Visitor++
 		}
+		res.Reconnects += v.reconnected()
 	}
 	for _, sock := range sockets {
 		if sock == nil {

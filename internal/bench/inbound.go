@@ -33,6 +33,9 @@ type InboundResult struct {
 	// Unacknowledged is the part of Errors that the server neither stored
 	// nor refused.
 	Unacknowledged int64 `json:"unacknowledged"`
+	// Reconnects: visitor sockets the server dropped for reading too
+	// slowly, which the visitors opened again (as the widget does).
+	Reconnects int `json:"reconnects"`
 	// ServerRSSMB is the server's memory at the end of the run;
 	// ServerCPUS the processor time it used during the measured phase.
 	ServerRSSMB float64 `json:"server_rss_mb"`
@@ -51,6 +54,7 @@ func (r *InboundResult) rows() [][2]string {
 		{"sent / received", fmt.Sprintf("%d / %d", r.Sent, r.Received)},
 		{"lost / duplicated", fmt.Sprintf("%d / %d", r.Lost, r.Duplicated)},
 		{"errors", fmt.Sprintf("%d (%d never acknowledged)", r.Errors, r.Unacknowledged)},
+		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
 		{"server", fmt.Sprintf("%.1f MB RSS, %.1f s CPU", r.ServerRSSMB, r.ServerCPUS)},
 		{"send lag (max)", fmt.Sprintf("%.1f ms", r.SendLagMaxMS)},
 		{"visitors / agents", fmt.Sprintf("%d / %d", r.Visitors, r.Agents)},
@@ -327,6 +331,10 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 		if v.err != nil {
 			res.Errors++
 		}
+		res.Reconnects += v.reconnected()
+	}
+	if res.Reconnects > 0 {
+		res.note("the server dropped visitor sockets %d times for reading too slowly; the visitors reconnected and sent again what was unacknowledged", res.Reconnects)
 	}
 	for _, sock := range sockets {
 		if sock.err != nil {

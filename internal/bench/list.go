@@ -193,7 +193,9 @@ func runList(ctx context.Context, r *runner, args []string) (result, error) {
 				if i%len(all) < len(list) {
 					who = agent
 				}
-				who.timedGet(ctx, all[i%len(all)])
+				// A request under way finishes even when the profile is
+				// over: cancelling it would only log errors on the server.
+				who.timedGet(context.WithoutCancel(ctx), all[i%len(all)])
 			}
 		})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -97,24 +98,74 @@ type visitorHandler struct {
 	refused func(v *visitor, code, message string)
 }
 
-// visitor is one person on the bench's site with the chat widget open.
+// visitor is one person on the bench's site with the chat widget open. Like
+// the widget, it reconnects when the server drops its socket for reading
+// too slowly (close status 1008), saying hello again with its token and the
+// last sequence it saw, and once synced sends again, with the same client
+// ids, the messages not yet acknowledged (the server stores each client id
+// once).
 type visitor struct {
-	index  int
-	conn   *websocket.Conn
+	index int
+	base  string
+	key   string
+	h     visitorHandler
+
+	mu      sync.Mutex
+	conn    *websocket.Conn
+	token   string
+	lastSeq int64
+	unacked map[string]string // client id → body
+	// reconnects counts the sockets the server dropped and the visitor
+	// opened again; retry the attempts since the last welcome.
+	reconnects, retry int
+
 	writeM sync.Mutex
 	done   chan struct{}
 	closed atomic.Bool
-	// err is why the socket ended, when the bench did not close it.
+	// err is why the visitor gave up, when the bench did not close it.
 	err error
 }
+
+// maxRetries is how many reconnections in a row, without a welcome, a
+// visitor tries before it gives up (the last waits 32 s or so).
+const maxRetries = 6
 
 // dialVisitor opens visitor i's socket on the channel, says hello and waits
 // for the welcome.
 func dialVisitor(ctx context.Context, base, channelKey string, i int, h visitorHandler) (*visitor, error) {
-	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/widget/v1/ws?channel=" + channelKey
+	v := &visitor{index: i, base: base, key: channelKey, h: h, unacked: map[string]string{}, done: make(chan struct{})}
+	conn, err := v.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	welcome := make(chan error, 1)
+	go v.run(conn, welcome)
+	select {
+	case err := <-welcome:
+		if err != nil {
+			v.closed.Store(true)
+			conn.CloseNow()
+			return nil, err
+		}
+	case <-ctx.Done():
+		v.closed.Store(true)
+		conn.CloseNow()
+		return nil, ctx.Err()
+	case <-time.After(30 * time.Second):
+		v.closed.Store(true)
+		conn.CloseNow()
+		return nil, fmt.Errorf("visitor %d: no welcome in 30s", i)
+	}
+	return v, nil
+}
+
+// connect opens the socket and says hello (with the token and last
+// sequence once it has them).
+func (v *visitor) connect(ctx context.Context) (*websocket.Conn, error) {
+	wsURL := "ws" + strings.TrimPrefix(v.base, "http") + "/widget/v1/ws?channel=" + v.key
 	header := http.Header{}
 	header.Set("Origin", benchOrigin)
-	header.Set("X-Forwarded-For", visitorAddress(i))
+	header.Set("X-Forwarded-For", visitorAddress(v.index))
 	header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) atende-bench")
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -124,46 +175,85 @@ func dialVisitor(ctx context.Context, base, channelKey string, i int, h visitorH
 		if res != nil {
 			status = fmt.Sprintf(" (%s)", res.Status)
 		}
-		return nil, fmt.Errorf("visitor %d: open the widget socket%s: %w", i, status, err)
+		return nil, fmt.Errorf("visitor %d: open the widget socket%s: %w", v.index, status, err)
 	}
 	conn.SetReadLimit(1 << 20)
-	v := &visitor{index: i, conn: conn, done: make(chan struct{})}
-	welcome := make(chan error, 1)
-	go v.read(h, welcome)
 	hello := map[string]any{"type": "hello", "language": "pt-BR", "time_zone": "America/Sao_Paulo",
 		"page": map[string]string{"url": benchOrigin + "/produtos", "title": "Produtos"}}
-	if err := v.send(dctx, hello); err != nil {
+	v.mu.Lock()
+	if v.token != "" {
+		hello["token"], hello["after"] = v.token, v.lastSeq
+	}
+	v.conn = conn
+	v.mu.Unlock()
+	if err := v.write(dctx, conn, hello); err != nil {
 		conn.CloseNow()
 		return nil, err
 	}
-	select {
-	case err := <-welcome:
-		if err != nil {
-			conn.CloseNow()
-			return nil, err
-		}
-	case <-dctx.Done():
-		conn.CloseNow()
-		return nil, fmt.Errorf("visitor %d: no welcome: %w", i, dctx.Err())
-	}
-	return v, nil
+	return conn, nil
 }
 
-// read decodes frames until the socket ends; welcome gets nil on the
-// welcome frame, or why none came.
-func (v *visitor) read(h visitorHandler, welcome chan<- error) {
+// run reads the socket until it ends, reconnecting when the server dropped
+// it for being slow; welcome gets nil on the first welcome, or why none came.
+func (v *visitor) run(conn *websocket.Conn, welcome chan<- error) {
 	defer close(v.done)
-	welcomed := false
 	for {
-		_, data, err := v.conn.Read(context.Background())
-		if err != nil {
-			if !v.closed.Load() {
-				v.err = fmt.Errorf("visitor %d: widget socket: %w", v.index, err)
+		err := v.read(conn, welcome)
+		welcome = nil
+		if v.closed.Load() {
+			return
+		}
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+			v.err = fmt.Errorf("visitor %d: widget socket: %w", v.index, err)
+			return
+		}
+		// As the widget does (web/widget/src/widget.ts): wait 1 s, doubled
+		// for each attempt since the last welcome, times a random 0.5 to 1,
+		// then hello again; pending messages go again once synced. The
+		// widget never gives up; the bench does after maxRetries attempts
+		// without a welcome.
+		for {
+			v.mu.Lock()
+			retry := v.retry
+			v.retry++
+			v.mu.Unlock()
+			if retry >= maxRetries {
+				v.err = fmt.Errorf("visitor %d: %d reconnections without a welcome, after %w", v.index, retry, err)
+				return
 			}
-			if !welcomed {
+			delay := min(30*time.Second, time.Second<<retry)
+			time.Sleep(time.Duration(float64(delay) * (0.5 + rand.Float64()/2)))
+			if v.closed.Load() {
+				return
+			}
+			next, cerr := v.connect(context.Background())
+			if cerr != nil {
+				err = cerr
+				continue
+			}
+			if v.closed.Load() {
+				next.CloseNow()
+				return
+			}
+			v.mu.Lock()
+			v.reconnects++
+			v.mu.Unlock()
+			conn = next
+			break
+		}
+	}
+}
+
+// read decodes one socket's frames until it ends, and returns why.
+func (v *visitor) read(conn *websocket.Conn, welcome chan<- error) error {
+	h := v.h
+	for {
+		_, data, err := conn.Read(context.Background())
+		if err != nil {
+			if welcome != nil {
 				welcome <- fmt.Errorf("visitor %d: the socket ended before the welcome: %w", v.index, err)
 			}
-			return
+			return err
 		}
 		at := time.Now()
 		var f widgetFrame
@@ -173,17 +263,41 @@ func (v *visitor) read(h visitorHandler, welcome chan<- error) {
 			}
 			continue
 		}
+		if f.Seq > 0 {
+			v.mu.Lock()
+			v.lastSeq = max(v.lastSeq, f.Seq)
+			v.mu.Unlock()
+		}
 		switch f.Type {
 		case "welcome":
-			if !welcomed {
-				welcomed = true
+			v.mu.Lock()
+			v.token, v.retry = f.Token, 0
+			v.mu.Unlock()
+			if welcome != nil {
 				welcome <- nil
+				welcome = nil
+			}
+		case "synced":
+			// The replay is over: what is still unacknowledged goes again,
+			// with the same client ids (after a reconnection; at first
+			// there is nothing).
+			v.mu.Lock()
+			pending := make(map[string]string, len(v.unacked))
+			for id, body := range v.unacked {
+				pending[id] = body
+			}
+			v.mu.Unlock()
+			for id, body := range pending {
+				v.write(context.Background(), conn, map[string]string{"type": "message", "client_id": id, "body": body})
 			}
 		case "ack":
 			var m struct {
 				ID int64 `json:"id"`
 			}
 			json.Unmarshal(f.Message, &m)
+			v.mu.Lock()
+			delete(v.unacked, f.ClientID)
+			v.mu.Unlock()
 			if h.ack != nil {
 				h.ack(v, f.ClientID, m.ID, at)
 			}
@@ -194,9 +308,9 @@ func (v *visitor) read(h visitorHandler, welcome chan<- error) {
 		case "error":
 			var text string
 			json.Unmarshal(f.Message, &text)
-			if !welcomed && f.Code != "bad_signature" {
-				welcomed = true
+			if welcome != nil && f.Code != "bad_signature" {
 				welcome <- fmt.Errorf("visitor %d: refused: %s: %s", v.index, f.Code, text)
+				welcome = nil
 			}
 			if h.refused != nil {
 				h.refused(v, f.Code, text)
@@ -205,33 +319,63 @@ func (v *visitor) read(h visitorHandler, welcome chan<- error) {
 	}
 }
 
-// send writes one frame.
-func (v *visitor) send(ctx context.Context, frame any) error {
+// write writes one frame on conn.
+func (v *visitor) write(ctx context.Context, conn *websocket.Conn, frame any) error {
 	data, err := json.Marshal(frame)
 	if err != nil {
 		return err
 	}
 	v.writeM.Lock()
 	defer v.writeM.Unlock()
-	if err := v.conn.Write(ctx, websocket.MessageText, data); err != nil {
+	if err := conn.Write(ctx, websocket.MessageText, data); err != nil {
 		return fmt.Errorf("visitor %d: write: %w", v.index, err)
 	}
 	return nil
 }
 
-// message writes a chat message with the given client id.
+// message writes a chat message with the given client id. It stays
+// pending until acknowledged: a socket dropped meanwhile is reopened and
+// the message sent again, so a failed write is an error only once the
+// visitor has given up.
 func (v *visitor) message(ctx context.Context, clientID, body string) error {
-	return v.send(ctx, map[string]string{"type": "message", "client_id": clientID, "body": body})
+	v.mu.Lock()
+	v.unacked[clientID] = body
+	conn := v.conn
+	v.mu.Unlock()
+	err := v.write(ctx, conn, map[string]string{"type": "message", "client_id": clientID, "body": body})
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-v.done:
+		return err
+	default:
+		return nil // reconnecting: sent again on the new socket
+	}
+}
+
+// reconnected is how many times the server dropped the visitor's socket
+// and it opened another.
+func (v *visitor) reconnected() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reconnects
 }
 
 // close closes the socket normally and waits for its reader.
 func (v *visitor) close() {
 	v.closed.Store(true)
-	v.conn.Close(websocket.StatusNormalClosure, "bench over")
+	v.mu.Lock()
+	conn := v.conn
+	v.mu.Unlock()
+	conn.Close(websocket.StatusNormalClosure, "bench over")
 	select {
 	case <-v.done:
 	case <-time.After(5 * time.Second):
-		v.conn.CloseNow()
+		v.mu.Lock()
+		conn = v.conn // a reconnection may have opened another
+		v.mu.Unlock()
+		conn.CloseNow()
 		<-v.done
 	}
 }
