@@ -173,8 +173,13 @@ func TestConnections(t *testing.T) {
 	if out["connections"] != 30.0 || out["agent_sockets"] != 6.0 || out["visitor_sockets"] != 24.0 {
 		t.Errorf("connections %v (agents %v, visitors %v), want 30 (6 and 24)", out["connections"], out["agent_sockets"], out["visitor_sockets"])
 	}
-	if _, ok := out["bytes_per_connection"].(float64); !ok {
-		t.Errorf("bytes_per_connection = %v", out["bytes_per_connection"])
+	for _, f := range []string{"bytes_per_connection", "live_bytes_per_connection", "stack_bytes_per_connection", "settle_s", "hold_cpu_s"} {
+		if _, ok := out[f].(float64); !ok {
+			t.Errorf("%s = %v, want a number", f, out[f])
+		}
+	}
+	if g, _ := out["goroutines_per_connection"].(float64); g <= 0 {
+		t.Errorf("goroutines_per_connection = %v", out["goroutines_per_connection"])
 	}
 }
 

@@ -23,6 +23,14 @@ type ConnectionsResult struct {
 	BytesPerConnection int64 `json:"bytes_per_connection"`
 	// Errors: sockets that could not open or ended during the hold.
 	Errors int `json:"errors"`
+	// LiveBytesPerConnection: the growth of the Go heap and stacks in use
+	// (from /metrics) per connection: RSS also keeps what the runtime took
+	// at an earlier peak (the arrivals) and has not returned.
+	LiveBytesPerConnection int64 `json:"live_bytes_per_connection"`
+	// StackBytesPerConnection: the part of it that is goroutine stacks.
+	StackBytesPerConnection int64 `json:"stack_bytes_per_connection"`
+	// GoroutinesPerConnection: goroutines added per connection.
+	GoroutinesPerConnection float64 `json:"goroutines_per_connection"`
 	// Reconnects: visitor sockets the server dropped for reading too
 	// slowly while they idled, which the visitors opened again.
 	Reconnects int `json:"reconnects"`
@@ -32,17 +40,24 @@ type ConnectionsResult struct {
 	OpenS float64 `json:"open_s"`
 	// FileLimit is the open-file limit the bench and its server ran with.
 	FileLimit uint64 `json:"file_limit"`
+	// SettleS is how long the server stayed busy after the last socket
+	// opened (telling everyone of the arrivals); HoldCPUS the processor
+	// time it used while the sockets then idled.
+	SettleS  float64 `json:"settle_s"`
+	HoldCPUS float64 `json:"hold_cpu_s"`
 }
 
 func (r *ConnectionsResult) rows() [][2]string {
 	return [][2]string{
 		{"connections", fmt.Sprintf("%d (%d visitors, %d agents)", r.Connections, r.Visitor, r.Agent)},
 		{"server RSS", fmt.Sprintf("%.1f MB (%.1f MB before)", r.ServerRSSMB, r.BaselineRSSMB)},
-		{"per connection", fmt.Sprintf("%d bytes", r.BytesPerConnection)},
+		{"per connection", fmt.Sprintf("%d bytes of RSS; %d bytes of Go heap and stacks in use (%d of stacks), %.1f goroutines",
+			r.BytesPerConnection, r.LiveBytesPerConnection, r.StackBytesPerConnection, r.GoroutinesPerConnection)},
 		{"errors", fmt.Sprint(r.Errors)},
 		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
-		{"opening took", fmt.Sprintf("%.1f s", r.OpenS)},
+		{"opening took", fmt.Sprintf("%.1f s, then %.1f s busy", r.OpenS, r.SettleS)},
 		{"open-file limit", fmt.Sprint(r.FileLimit)},
+		{"server CPU during the hold", fmt.Sprintf("%.1f s", r.HoldCPUS)},
 	}
 }
 
@@ -52,6 +67,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	agentShare := fs.Float64("agent-share", 0.1, "share of the sockets that are agents' (the rest are visitors')")
 	agents := fs.Int("agents", 10, "agents whose sockets those are (several tabs each)")
 	hold := fs.Duration("hold", 5*time.Second, "how long the sockets stay idle before the server's memory is read")
+	settle := fs.Duration("settle", 2*time.Minute, "at most this long, after opening, to wait for the server to go idle (each arrival is an event for others to see)")
 	if err := r.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -61,7 +77,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	agentSockets := int(float64(*count) * *agentShare)
 	visitorSockets := *count - agentSockets
 	res := &ConnectionsResult{Header: Header{Engine: r.engine(), Params: map[string]any{
-		"count": *count, "agent_share": *agentShare, "agents": *agents, "hold": hold.String()}}}
+		"count": *count, "agent_share": *agentShare, "agents": *agents, "hold": hold.String(), "settle": settle.String()}}}
 
 	// Each socket is a descriptor here and one in the server; a thousand
 	// more for everything else.
@@ -69,7 +85,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	limit, err := raiseFileLimit(want)
 	res.FileLimit = limit
 	if err != nil || limit < want {
-		res.note("the open-file limit is %d, below the %d this needs, and could not be raised (%v): expect errors past it", limit, want, err)
+		res.note("the open-file limit is %d, below the %d this needs (%v): expect \"too many open files\" past it", limit, want, err)
 	}
 
 	s, err := r.target(ctx)
@@ -98,11 +114,15 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 		return nil, err
 	}
 	if r.url != "" {
-		res.note("with --url the baseline memory is unknown: bytes_per_connection is 0")
+		res.note("with --url the server's RSS is unknown: bytes_per_connection is 0 (live_bytes_per_connection comes from /metrics)")
 	}
 	time.Sleep(time.Second)
 	base := s.rss()
 	res.BaselineRSSMB = mb(base)
+	rt0, err := readGoRuntime(ctx, s.url)
+	if err != nil {
+		return nil, err
+	}
 
 	r.log.printf("opening %d agent and %d visitor sockets", agentSockets, visitorSockets)
 	began := time.Now()
@@ -136,7 +156,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 		mu.Unlock()
 	}
 	res.OpenS = round1(time.Since(began).Seconds())
-	r.log.printf("opened in %.1f s; holding them idle for %v", res.OpenS, *hold)
+	r.log.printf("opened in %.1f s", res.OpenS)
 	defer func() {
 		for _, v := range vs {
 			v.close()
@@ -148,10 +168,33 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 		}
 	}()
 
+	// Every arrival is an event others see (agents watch who is on the
+	// site): wait until the server has told everyone, i.e. until it uses
+	// under 5% of a core over a second, before holding.
+	settled := time.Now()
+	for s.pid() != 0 && time.Since(settled) < *settle {
+		before := s.cpu()
+		time.Sleep(time.Second)
+		if s.cpu()-before < 50*time.Millisecond {
+			break
+		}
+	}
+	res.SettleS = round1(time.Since(settled).Seconds())
+	if res.SettleS >= settle.Seconds() {
+		res.note("the server was still busy %v after the sockets opened", *settle)
+	}
+	r.log.printf("the server went idle after %.1f s", res.SettleS)
+	// An idle server uses next to no processor time: what it uses during
+	// the hold says whether it is still busy with the connections.
+	cpu0 := s.cpu()
 	if err := r.profile(ctx, s, "connections", *hold, nil); err != nil {
 		r.log.printf("profile: %v", err)
 	} else if r.pprof == "" {
 		time.Sleep(*hold)
+	}
+	res.HoldCPUS = round2((s.cpu() - cpu0).Seconds())
+	if s.pid() != 0 && res.HoldCPUS > 0.2*hold.Seconds() {
+		res.note("the server used %.1f s of processor time during the %v hold: it was not idle, so its memory is not only the connections'", res.HoldCPUS, *hold)
 	}
 	if err := s.failed(); err != nil {
 		return nil, err
@@ -179,6 +222,11 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	res.Connections = res.Visitor + res.Agent
 	if res.Connections > 0 && s.pid() != 0 {
 		res.BytesPerConnection = (rss - base) / int64(res.Connections)
+	}
+	if rt, err := readGoRuntime(ctx, s.url); err == nil && res.Connections > 0 {
+		res.LiveBytesPerConnection = int64((rt.HeapInuse + rt.StackInuse - rt0.HeapInuse - rt0.StackInuse) / float64(res.Connections))
+		res.StackBytesPerConnection = int64((rt.StackInuse - rt0.StackInuse) / float64(res.Connections))
+		res.GoroutinesPerConnection = round2((rt.Goroutines - rt0.Goroutines) / float64(res.Connections))
 	}
 	if firstErr != nil {
 		res.note("first error: %v", firstErr)

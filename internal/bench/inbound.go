@@ -91,11 +91,12 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	rate := fs.Float64("rate", 200, "messages per second, all visitors together")
 	duration := fs.Duration("duration", 10*time.Second, "how long the visitors write")
 	drain := fs.Duration("drain", 10*time.Second, "how long to wait, after the last send, for messages still on their way")
+	openRate := fs.Float64("open-rate", 100, "conversations opened per second before the measured phase (not measured: visitors arrive over time, not all at once)")
 	if err := r.parse(fs, args); err != nil {
 		return nil, err
 	}
-	if *rate <= 0 || *duration <= 0 {
-		return nil, errors.New("--rate and --duration must be positive")
+	if *rate <= 0 || *duration <= 0 || *openRate <= 0 {
+		return nil, errors.New("--rate, --duration and --open-rate must be positive")
 	}
 	if *visitors == 0 {
 		*visitors = max(1, int(math.Ceil(*rate/perVisitorRate)))
@@ -108,7 +109,7 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 		return nil, fmt.Errorf("%d visitors among %d agents is %d conversations each; an agent serves at most 100: give more --agents", *visitors, *agents, capacity)
 	}
 	res := &InboundResult{Header: Header{Engine: r.engine(), Params: map[string]any{
-		"visitors": *visitors, "agents": *agents, "rate": *rate, "duration": duration.String(), "capacity": capacity}},
+		"visitors": *visitors, "agents": *agents, "rate": *rate, "duration": duration.String(), "capacity": capacity, "open_rate": *openRate}},
 		Visitors: *visitors, Agents: *agents}
 	if per := *rate / float64(*visitors); per > 1 {
 		res.note("each visitor writes %.2f messages/s, over the widget's limit of 1/s: expect rate_limited refusals", per)
@@ -212,14 +213,15 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	if failed > 0 {
 		res.note("%d of %d visitors could not connect (first: %v)", failed, *visitors, firstErr)
 	}
-	r.log.printf("opening %d conversations", len(vs))
-	err = parallel(ctx, len(vs), 16, func(ctx context.Context, i int) error {
-		return vs[i].message(ctx, fmt.Sprintf("open-%d", vs[i].index), "Olá, preciso de ajuda com meu pedido.")
-	})
-	if err != nil {
-		return nil, err
+	r.log.printf("opening %d conversations at %.0f/s", len(vs), *openRate)
+	opening := time.Now()
+	for i, v := range vs {
+		time.Sleep(time.Until(opening.Add(time.Duration(float64(i) / *openRate * float64(time.Second)))))
+		if err := v.message(ctx, fmt.Sprintf("open-%d", v.index), "Olá, preciso de ajuda com meu pedido."); err != nil {
+			return nil, err
+		}
 	}
-	deadline := time.Now().Add(60*time.Second + time.Duration(len(vs))*20*time.Millisecond)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		assignedMu.Lock()
 		n := len(assignedTo)

@@ -1,8 +1,11 @@
 package bench
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -62,8 +65,8 @@ func processCPU(pid int) (time.Duration, error) {
 // raiseFileLimit lifts the open-file limit so that want descriptors fit,
 // for this process and the server it starts (children inherit it). It
 // raises the soft limit up to the hard one and, where the process may
-// (root, CAP_SYS_RESOURCE), the hard limit too. It returns the limit in
-// force afterwards; a limit below want is for the caller to report.
+// (CAP_SYS_RESOURCE), the hard limit too. It returns the limit in force
+// afterwards and, when that is below want, why it could not go higher.
 func raiseFileLimit(want uint64) (uint64, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -72,17 +75,19 @@ func raiseFileLimit(want uint64) (uint64, error) {
 	if lim.Cur >= want {
 		return lim.Cur, nil
 	}
+	var hardErr error
 	if lim.Max < want {
 		raised := syscall.Rlimit{Cur: want, Max: want}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err == nil {
+		if hardErr = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); hardErr == nil {
 			return want, nil
 		}
+		hardErr = fmt.Errorf("raise the hard open-file limit from %d to %d: %w", lim.Max, want, hardErr)
 	}
 	lim.Cur = min(want, lim.Max)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, fmt.Errorf("raise the open-file limit to %d: %w", lim.Cur, err)
+		return 0, errors.Join(hardErr, fmt.Errorf("raise the open-file limit to %d: %w", lim.Cur, err))
 	}
-	return lim.Cur, nil
+	return lim.Cur, hardErr
 }
 
 // mb is bytes in mebibytes, rounded to a tenth.
@@ -90,3 +95,50 @@ func mb(bytes int64) float64 { return round1(float64(bytes) / (1 << 20)) }
 
 func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+// goRuntime is what the server's Go runtime reports on /metrics: memory in
+// use (live objects and not yet collected garbage in spans in use; goroutine
+// stacks) and goroutines. Unlike RSS it does not count memory the runtime
+// keeps from an earlier peak.
+type goRuntime struct {
+	HeapInuse, StackInuse, Goroutines float64
+}
+
+// readGoRuntime reads the server's Go runtime figures from /metrics (public,
+// so it works with --url too).
+func readGoRuntime(ctx context.Context, base string) (goRuntime, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return goRuntime{}, fmt.Errorf("read /metrics: %w", err)
+	}
+	defer res.Body.Close()
+	var g goRuntime
+	found := 0
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		var dst *float64
+		switch name {
+		case "go_memstats_heap_inuse_bytes":
+			dst = &g.HeapInuse
+		case "go_memstats_stack_inuse_bytes":
+			dst = &g.StackInuse
+		case "go_goroutines":
+			dst = &g.Goroutines
+		default:
+			continue
+		}
+		if *dst, err = strconv.ParseFloat(value, 64); err != nil {
+			return goRuntime{}, fmt.Errorf("/metrics: %s %q: %w", name, value, err)
+		}
+		found++
+	}
+	if found < 3 {
+		return goRuntime{}, errors.New("/metrics lacks the Go runtime's heap, stack and goroutine figures")
+	}
+	return g, sc.Err()
+}

@@ -449,15 +449,18 @@ func (r *runner) profile(ctx context.Context, s *server, scenario string, d time
 			work(workCtx)
 		}
 	}()
-	err := r.fetchProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), scenario+".cpu.pprof")
+	err := r.fetchProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), scenario+".cpu.pprof", d)
 	stop()
 	<-finished
-	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap", scenario+".heap.pprof"),
-		r.fetchProfile(ctx, s, "/debug/pprof/goroutine", scenario+".goroutine.pprof"))
+	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap", scenario+".heap.pprof", 0),
+		r.fetchProfile(ctx, s, "/debug/pprof/goroutine", scenario+".goroutine.pprof", 0))
 }
 
 // fetchProfile saves one of the server's pprof answers.
-func (r *runner) fetchProfile(ctx context.Context, s *server, path, file string) error {
+func (r *runner) fetchProfile(ctx context.Context, s *server, path, file string, d time.Duration) error {
+	// A saturated server may take long to answer; not forever.
+	ctx, cancel := context.WithTimeout(ctx, d+time.Minute)
+	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+s.pprofAddr+path, nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
