@@ -51,6 +51,10 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	t.Cleanup(bus.Close)
 	opts := routing.DefaultOptions
 	opts.Events = events.NewSequencer(db, bus.PublishEvents, log)
+	// The relay below ticks once an hour: agents' replies reach visitors
+	// only because committing them wakes it.
+	wake := clock.NewSignal()
+	opts.Outbox = wake
 	engine := routing.New(db, clk, opts)
 	hub, err := realtime.NewHub(db, bus, engine, log)
 	if err != nil {
@@ -73,7 +77,7 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	ctx, stop := context.WithCancel(context.Background())
 	relay := channel.NewRelay(db, clk, engine, map[string]channel.Adapter{webchat.Kind: webchat.Adapter{}}, channel.DefaultRelayOptions)
 	done := make(chan struct{})
-	go func() { relay.Run(ctx, 20*time.Millisecond); close(done) }()
+	go func() { relay.Run(ctx, time.Hour, wake); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
 	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, files: files, dir: dir, creds: map[*client][2]string{}}
 }

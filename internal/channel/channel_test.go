@@ -225,8 +225,8 @@ func (s *site) outbound(text string) store.Message {
 		s.t.Fatal(err)
 	}
 	var out store.Message
-	err = s.db.Tx(s.ctx, func(q *store.Queries) error {
-		out, err = channel.Queue(s.ctx, q, s.clock.Now(), conversation.NewMessage{
+	err = s.engine.Tx(s.ctx, func(q *store.Queries, fx *routing.Effects) error {
+		out, err = channel.Queue(s.ctx, q, fx, s.clock.Now(), conversation.NewMessage{
 			AccountID: s.account, ConversationID: inMsg.ConversationID, ChannelID: s.channel, SenderType: "agent", Body: text,
 		})
 		return err

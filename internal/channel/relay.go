@@ -56,8 +56,9 @@ func NewRelay(db *store.DB, clk clock.Clock, engine *routing.Engine, adapters ma
 }
 
 // Queue writes an outbound message and its outbox row in the caller's
-// transaction, so the message is sent if and only if it is stored.
-func Queue(ctx context.Context, q *store.Queries, now time.Time, m conversation.NewMessage) (store.Message, error) {
+// transaction, so the message is sent if and only if it is stored, and asks
+// fx to wake the relay once it commits.
+func Queue(ctx context.Context, q *store.Queries, fx *routing.Effects, now time.Time, m conversation.NewMessage) (store.Message, error) {
 	m.Direction = conversation.Out
 	msg, err := conversation.Append(ctx, q, now, m)
 	if err != nil {
@@ -67,13 +68,17 @@ func Queue(ctx context.Context, q *store.Queries, now time.Time, m conversation.
 		return msg, nil // an in-person record has nobody to deliver to
 	}
 	err = q.CreateOutboxItem(ctx, store.CreateOutboxItemParams{AccountID: m.AccountID, MessageID: msg.ID, ChannelID: m.ChannelID, NextAttemptAt: now})
+	fx.Outbound()
 	return msg, err
 }
+
+// relayBatch is how many outbox rows one pass claims.
+const relayBatch = 100
 
 // RunOnce sends every outbox row due now and reports how many it handled.
 func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	now := r.clock.Now()
-	due, err := r.db.Read().ListDueOutbox(ctx, store.ListDueOutboxParams{NextAttemptAt: now, Limit: 100})
+	due, err := r.db.Read().ListDueOutbox(ctx, store.ListDueOutboxParams{NextAttemptAt: now, Limit: relayBatch})
 	if err != nil {
 		return 0, fmt.Errorf("list due outbox: %w", err)
 	}
@@ -94,11 +99,20 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	return handled, nil
 }
 
-// Run relays until ctx ends, every interval.
-func (r *Relay) Run(ctx context.Context, interval time.Duration) {
-	clock.Every(ctx, interval, func(ctx context.Context) {
-		if _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("outbox relay", "err", err)
+// Run relays until ctx ends, every interval and whenever wake is notified
+// (routing.Options.Outbox: a reply was just queued on this node). A full
+// batch is followed at once by the next, so a backlog drains without
+// waiting for ticks.
+func (r *Relay) Run(ctx context.Context, interval time.Duration, wake *clock.Signal) {
+	clock.EveryOr(ctx, interval, wake, func(ctx context.Context) {
+		for ctx.Err() == nil {
+			n, err := r.RunOnce(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.log.Warn("outbox relay", "err", err)
+			}
+			if err != nil || n < relayBatch {
+				return
+			}
 		}
 	})
 }

@@ -64,6 +64,10 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	routingOptions := routing.DefaultOptions
 	routingOptions.Log = log
 	routingOptions.Events = sequencer
+	// A reply wakes the outbox relay as soon as it commits; the relay's
+	// tick still catches what another node queued or a crash left behind.
+	outbox := clock.NewSignal()
+	routingOptions.Outbox = outbox
 	engine := routing.New(db, clk, routingOptions)
 	hub, err := realtime.NewHub(db, bus, engine, log)
 	if err != nil {
@@ -149,7 +153,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	relayOptions.Log = log
 	// Adapters register here as channels arrive (WhatsApp, …).
 	adapters := map[string]channel.Adapter{webchat.Kind: webchat.Adapter{}}
-	go channel.NewRelay(db, clk, engine, adapters, relayOptions).Run(sweepCtx, time.Second)
+	go channel.NewRelay(db, clk, engine, adapters, relayOptions).Run(sweepCtx, time.Second, outbox)
 
 	select {
 	case err := <-served:

@@ -50,14 +50,43 @@ func (f *Fake) Advance(d time.Duration) {
 // the background sweeps (timers, outbox, sessions), which themselves read the
 // injected Clock.
 func Every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	EveryOr(ctx, interval, nil, fn)
+}
+
+// EveryOr is Every that also calls fn as soon as wake is notified, so work a
+// change just created (an outbound message) need not wait for the tick. The
+// ticker keeps running: a notification lost to a crash or sent on another
+// node only delays the work to the next tick. A nil wake never fires.
+func EveryOr(ctx context.Context, interval time.Duration, wake *Signal, fn func(context.Context)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var woken <-chan struct{}
+	if wake != nil {
+		woken = wake.c
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			fn(ctx)
+		case <-woken:
+			fn(ctx)
 		}
+	}
+}
+
+// Signal wakes an EveryOr loop early. Notifications while the loop is busy
+// collapse into one: the loop's next run sees everything that is due.
+type Signal struct{ c chan struct{} }
+
+// NewSignal returns a Signal nobody has notified.
+func NewSignal() *Signal { return &Signal{c: make(chan struct{}, 1)} }
+
+// Notify wakes the loop without waiting for it.
+func (s *Signal) Notify() {
+	select {
+	case s.c <- struct{}{}:
+	default:
 	}
 }

@@ -205,7 +205,7 @@ func (s *Service) write(ctx context.Context, p auth.Principal, kind string, conv
 		var msg store.Message
 		if kind == kindReply {
 			m.ChannelID = c.ChannelID.Int64
-			msg, err = channel.Queue(ctx, q, now, m)
+			msg, err = channel.Queue(ctx, q, fx, now, m)
 		} else {
 			m.Direction = conversation.Note
 			msg, err = conversation.Append(ctx, q, now, m)

@@ -38,6 +38,9 @@ type Options struct {
 	// Events numbers and publishes the events a change recorded, once it
 	// commits; nil leaves them unnumbered (a sweep can do it later).
 	Events Kicker
+	// Outbox is notified once a change that queued outbound messages
+	// commits (the relay's wake-up); nil leaves them to the relay's tick.
+	Outbox Notifier
 	Log    *slog.Logger
 }
 
@@ -51,6 +54,11 @@ type Event = events.Event
 // events.Sequencer).
 type Kicker interface {
 	Kick(ctx context.Context, accountID int64)
+}
+
+// Notifier is told that something is ready to work on (a clock.Signal).
+type Notifier interface {
+	Notify()
 }
 
 // Engine runs routing and the lifecycle on a database.
@@ -85,6 +93,7 @@ type Effects struct {
 	departments map[[2]int64]bool // {account, department}
 	agents      map[int64]bool
 	events      []accountEvent
+	outbound    bool
 }
 
 type accountEvent struct {
@@ -108,6 +117,10 @@ func (fx *Effects) Freed(agentID int64) {
 	}
 	fx.agents[agentID] = true
 }
+
+// Outbound says the transaction queued messages for a channel's outbox:
+// the relay is woken once it commits.
+func (fx *Effects) Outbound() { fx.outbound = true }
 
 // Publish queues an event for after commit.
 func (fx *Effects) Publish(accountID int64, e Event) {
@@ -139,6 +152,9 @@ func (e *Engine) Tx(ctx context.Context, fn func(q *store.Queries, fx *Effects) 
 				for _, acc := range accounts {
 					e.opts.Events.Kick(ctx, acc)
 				}
+			}
+			if fx.outbound && e.opts.Outbox != nil {
+				e.opts.Outbox.Notify()
 			}
 			e.route(ctx, fx)
 			return nil
