@@ -30,13 +30,14 @@ import (
 // database and one fake clock.
 type desk struct {
 	*env
-	db     *store.DB
-	engine *routing.Engine
-	recv   *channel.Receiver
-	files  *attachment.Service
-	dir    string // where files keeps uploads
-	seq    atomic.Int64
-	creds  map[*client][2]string // name, e-mail
+	db      *store.DB
+	engine  *routing.Engine
+	recv    *channel.Receiver
+	gateway *webchat.Gateway // nil but on a site desk
+	files   *attachment.Service
+	dir     string // where files keeps uploads
+	seq     atomic.Int64
+	creds   map[*client][2]string // name, e-mail
 }
 
 func newDesk(t *testing.T, db *store.DB) *desk {

@@ -79,7 +79,7 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	done := make(chan struct{})
 	go func() { relay.Run(ctx, time.Hour, wake); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, files: files, dir: dir, creds: map[*client][2]string{}}
+	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, gateway: gw, files: files, dir: dir, creds: map[*client][2]string{}}
 }
 
 // webchatChannel creates a website chat for shop through the API.
@@ -681,6 +681,33 @@ func TestVisitorSocketRefusesOversizeFramesAndFloodsWithAReason(t *testing.T) {
 			t.Fatalf("page flood: %v", e)
 		}
 
+		// So do frames of any kind: past the frame bucket even pings are
+		// refused, and the refusals close the socket.
+		v, _ = d.visit(ch.PublicKey, "", nil)
+		v.next("synced")
+		limits := webchat.DefaultLimits
+		for i := 0; i < limits.Frame.Burst+limits.MaxRefusals; i++ {
+			v.send(map[string]any{"type": "ping"})
+		}
+		pongs, refused := 0, 0
+		var code websocket.StatusCode
+		for code == 0 {
+			f, err := v.read(5 * time.Second)
+			switch {
+			case err != nil:
+				if code = websocket.CloseStatus(err); code == -1 {
+					t.Fatalf("ping flood: socket ended without a close frame: %v", err)
+				}
+			case f["type"] == "pong":
+				pongs++
+			case f["type"] == "error" && f["code"] == "rate_limited":
+				refused++
+			}
+		}
+		if code != webchat.CloseTooManyFaults || pongs != limits.Frame.Burst || refused != limits.MaxRefusals {
+			t.Fatalf("ping flood: %d pongs, %d refused, closed with %d", pongs, refused, code)
+		}
+
 		// The server is still fine for everybody else.
 		u, _ := d.visit(ch.PublicKey, "", nil)
 		u.next("synced")
@@ -723,6 +750,19 @@ func TestAgentsSeeOnlineVisitorsOfTheirDepartmentsAndInviteThem(t *testing.T) {
 			vis.Pages[1].Referrer != "https://busca.example/" || vis.Browser != "Safari" || vis.OS != "iOS" || vis.Device != "mobile" ||
 			vis.IP != "127.0.0.1" || vis.Language != "pt-BR" || vis.TimeZone != "America/Sao_Paulo" || vis.Visits != 1 || !vis.Online || vis.Chatting {
 			t.Fatalf("visitor: %+v", vis)
+		}
+		// A widget left open keeps its visitor listed: the node renews all
+		// its visitors every heartbeat (without it they would lapse after
+		// webchat.OnlineFor).
+		for range 3 {
+			d.clock.Advance(webchat.OnlineFor - time.Second)
+			if err := d.gateway.KeepOnline(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		caio.do("GET", "/api/v1/visitors", nil).want(http.StatusOK).decode(&list)
+		if len(list.Visitors) != 1 {
+			t.Fatalf("a visitor on an open page for %s: %+v", 3*(webchat.OnlineFor-time.Second), list)
 		}
 		bia.do("GET", "/api/v1/visitors", nil).want(http.StatusOK).decode(&list)
 		if len(list.Visitors) != 0 {

@@ -138,6 +138,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	go sweep(sweepCtx, authService, messages, files, log)
 	go engine.Run(sweepCtx, time.Second)
 	go hub.Run(sweepCtx)
+	go widgets.Run(sweepCtx)
 	go clock.Every(sweepCtx, 5*time.Second, func(ctx context.Context) {
 		if err := sequencer.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("number leftover events", "err", err)

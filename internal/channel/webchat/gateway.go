@@ -162,8 +162,6 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 		return nil
 	}
 
-	beat := time.NewTicker(heartbeat)
-	defer beat.Stop()
 	for {
 		select {
 		case data := <-frames:
@@ -176,17 +174,55 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 			}
 		case <-s.slow:
 			return sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
-		case <-beat.C:
-			now := g.clock.Now()
-			if err := g.db.Write().KeepVisitorOnline(ctx, store.KeepVisitorOnlineParams{ID: s.visitor.ID, OnlineUntil: store.Null(now.Add(OnlineFor)), LastSeenAt: now}); err != nil && ctx.Err() == nil {
-				g.log.Warn("webchat: keep visitor online", "visitor", s.visitor.ID, "err", err)
-			}
 		case <-readErr: // the socket closed: how sessions end
 			return nil
 		case <-ctx.Done():
 			return nil
 		}
 	}
+}
+
+// keepBatch bounds the visitors one heartbeat transaction renews, so that
+// other writers wait for short transactions, not one long one.
+const keepBatch = 500
+
+// Run keeps the visitors connected to this node online until ctx ends: one
+// pass every heartbeat for all of them, rather than a write per socket
+// (20,000 open widgets would be 667 writes a second).
+func (g *Gateway) Run(ctx context.Context) {
+	clock.Every(ctx, heartbeat, func(ctx context.Context) {
+		if err := g.KeepOnline(ctx); err != nil && ctx.Err() == nil {
+			g.log.Warn("webchat: keep visitors online", "err", err)
+		}
+	})
+}
+
+// KeepOnline renews the online time of every visitor with a socket on this
+// node; Run calls it every heartbeat.
+func (g *Gateway) KeepOnline(ctx context.Context) error {
+	g.mu.Lock()
+	ids := make([]int64, 0, len(g.local))
+	for id := range g.local {
+		ids = append(ids, id)
+	}
+	g.mu.Unlock()
+	now := g.clock.Now()
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), keepBatch)]
+		ids = ids[len(batch):]
+		err := g.db.Tx(ctx, func(q *store.Queries) error {
+			for _, id := range batch {
+				if err := q.KeepVisitorOnline(ctx, store.KeepVisitorOnlineParams{ID: id, OnlineUntil: store.Null(now.Add(OnlineFor)), LastSeenAt: now}); err != nil {
+					return fmt.Errorf("visitor %d: %w", id, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // session is one widget's socket.
@@ -272,7 +308,6 @@ type errorFrame struct {
 
 // refuse answers a refused frame with its reason.
 func (s *session) refuse(ctx context.Context, err error) error {
-	s.refusals++
 	e := errorFrame{Type: "error", Code: "unavailable", Message: "could not do it now; try again"}
 	var fe *FrameError
 	var inv *validate.Error
@@ -288,6 +323,9 @@ func (s *session) refuse(ctx context.Context, err error) error {
 		e.Code, e.Message = "not_allowed", err.Error()
 	default:
 		s.g.log.Warn("webchat: visitor frame failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
+	}
+	if e.Code != "unavailable" { // Atende's own failures are not the visitor's fault
+		s.refusals++
 	}
 	if werr := s.send(ctx, e); werr != nil {
 		return werr
@@ -813,6 +851,11 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 
 // frame handles one frame from the widget.
 func (s *session) frame(ctx context.Context, data []byte) error {
+	// Every frame costs something (a pong at least): past the bucket they
+	// are all refused, and the refusals close the socket.
+	if err := s.allow("frame", s.g.limits.Frame, Limit{}); err != nil {
+		return s.refuse(ctx, err)
+	}
 	f, err := DecodeFrame(data)
 	if err != nil {
 		return s.refuse(ctx, err)

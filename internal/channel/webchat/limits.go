@@ -17,6 +17,7 @@ type Limit struct {
 // Limits are the buckets per visitor and per client address.
 type Limits struct {
 	Connect                       Limit // per address
+	Frame                         Limit // per visitor: frames of any kind
 	Message, Page, Upload, Typing Limit // per visitor
 	MessageIP, PageIP, UploadIP   Limit // per address
 	MaxRefusals                   int   // refused frames before a socket is closed
@@ -25,6 +26,7 @@ type Limits struct {
 // DefaultLimits are the documented ones.
 var DefaultLimits = Limits{
 	Connect: Limit{2, 30},
+	Frame:   Limit{10, 60},
 	Message: Limit{1, 8}, MessageIP: Limit{5, 40},
 	Page: Limit{1, 10}, PageIP: Limit{5, 60},
 	Upload: Limit{0.2, 3}, UploadIP: Limit{1, 10},
