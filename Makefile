@@ -39,9 +39,10 @@ test: vet
 widget:
 	cd web/widget && npm ci --no-audit --no-fund && npm run build
 
-# Fails when the committed widget bundle is not what its sources build.
+# Fails when the widget's TypeScript does not type-check or the committed
+# bundle is not what its sources build.
 widget-check:
-	cd web/widget && npm ci --no-audit --no-fund && npx esbuild src/widget.ts --bundle --minify --format=iife \
+	cd web/widget && npm ci --no-audit --no-fund && npm run --silent typecheck && npx esbuild src/widget.ts --bundle --minify --format=iife \
 		--target=es2019 --legal-comments=none --outfile=$(CURDIR)/bin/widget-check.js
 	@cmp -s bin/widget-check.js web/widget/dist/widget.js || { echo "web/widget/dist/widget.js is stale: run make widget and commit it"; exit 1; }
 	@echo "widget.js: $$(gzip -9 -c web/widget/dist/widget.js | wc -c) bytes gzipped (budget 30720)"

@@ -50,13 +50,25 @@ export async function start(users) {
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(binary, ["serve", "--data", data, "--addr", `127.0.0.1:${port}`, "--log-level", "warn"], { stdio: ["ignore", "inherit", "inherit"] });
-  await until("atende to be ready", async () => (await fetch(url + "/readyz")).ok, 20000);
+  let proc;
+  const up = async () => {
+    proc = spawn(binary, ["serve", "--data", data, "--addr", `127.0.0.1:${port}`, "--log-level", "warn"], { stdio: ["ignore", "inherit", "inherit"] });
+    await until("atende to be ready", async () => (await fetch(url + "/readyz")).ok, 20000);
+  };
+  const down = async () => {
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    await exited;
+  };
+  await up();
   return {
     url,
+    // halt stops the server, keeping its data; resume starts it again on
+    // the same address (a restart, as in a deploy).
+    halt: down,
+    resume: up,
     async stop() {
-      proc.kill("SIGTERM");
-      await new Promise((r) => proc.once("exit", r));
+      await down();
       rmSync(data, { recursive: true, force: true });
     },
     async login(email, password) {

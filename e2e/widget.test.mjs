@@ -212,3 +212,76 @@ test("with nobody available, the offline form leaves a queued conversation", asy
   assert.equal(queued.status, "queued");
   await ctx.close();
 });
+
+test("the widget rides out a server restart, then rings and blinks for an answer in a background tab", async () => {
+  await caio.post("/api/v1/presence", { presence: "not_ready" }, 200); // at work, taking conversations by hand
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "pt-BR" });
+  // Count the widget's chimes, and let the test say when the tab is in the
+  // background (headless Chromium's tabs are always in front).
+  await ctx.addInitScript(() => {
+    window.__chimes = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      createOscillator() {
+        const o = super.createOscillator();
+        const start = o.start.bind(o);
+        o.start = (...a) => { window.__chimes++; return start(...a); };
+        return o;
+      }
+    };
+    let hidden = false;
+    Object.defineProperty(document, "hidden", { get: () => hidden });
+    window.__setHidden = (h) => { hidden = h; document.dispatchEvent(new Event("visibilitychange")); };
+  });
+  const page = await ctx.newPage();
+  await page.goto(siteURL + "/");
+  await launcher(page).click();
+  await page.locator("#atende-widget input[name=name]").fill("Rui Persistente");
+  await page.locator("#atende-widget input[name=email]").fill("rui@cliente.example"); // nobody is ready: the offline form asks for it
+  await page.locator("#atende-widget textarea[name=body]").fill("Oi, preciso de ajuda");
+  await page.locator("#atende-widget .form button[type=submit]").click();
+  await log(page).getByText("Oi, preciso de ajuda").waitFor();
+  const conv = await until("Rui's conversation in the queue", async () => {
+    const { conversations } = await ana.get("/api/v1/queues/" + channel.department_id + "/conversations");
+    return conversations.find((c) => c.contact.name === "Rui Persistente");
+  });
+  await caio.post(`/api/v1/conversations/${conv.id}/pull`, undefined, 204);
+  await caio.post(`/api/v1/conversations/${conv.id}/messages`, { body: "Oi Rui, estou aqui." });
+  await log(page).getByText("Oi Rui, estou aqui.").waitFor();
+
+  // The server restarts (a deploy). What the visitor writes meanwhile waits
+  // in the widget and is sent once it is back, exactly once.
+  await atende.halt();
+  await page.locator("#atende-widget textarea:not([name])").fill("Caiu a conexão?");
+  await page.keyboard.press("Enter");
+  await log(page).locator(".msg.pending").getByText("Caiu a conexão?").waitFor();
+  await atende.resume();
+  await until("the message written while the server was down", async () => {
+    const { messages } = await caio.get(`/api/v1/conversations/${conv.id}/messages`);
+    return messages.filter((m) => m.body === "Caiu a conexão?").length === 1;
+  }, 60000);
+  await log(page).locator(".msg.pending").waitFor({ state: "detached" });
+
+  // In a background tab an answer chimes and blinks the title, and is
+  // delivered but not read until the visitor comes back to the tab.
+  const title = await page.title();
+  await page.evaluate(() => window.__setHidden(true));
+  const chimes = await page.evaluate(() => window.__chimes);
+  const answer = await caio.post(`/api/v1/conversations/${conv.id}/messages`, { body: "Não, está tudo certo." });
+  await log(page).getByText("Não, está tudo certo.").waitFor();
+  await page.waitForFunction((n) => window.__chimes > n, chimes);
+  await page.waitForFunction(() => document.title === "(1) Nova mensagem");
+  await page.waitForFunction((t) => document.title === t, title); // it blinks
+  await until("the answer delivered", async () => {
+    const { messages } = await caio.get(`/api/v1/conversations/${conv.id}/messages`);
+    return messages.find((m) => m.id === answer.id)?.status === "delivered";
+  });
+  await page.evaluate(() => window.__setHidden(false));
+  await until("the answer read once the tab is in front", async () => {
+    const { messages } = await caio.get(`/api/v1/conversations/${conv.id}/messages`);
+    return messages.find((m) => m.id === answer.id)?.status === "read";
+  });
+  await page.waitForTimeout(1500); // past the blink period: the title stays
+  assert.equal(await page.title(), title);
+  await ctx.close();
+});

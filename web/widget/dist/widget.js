@@ -1,4 +1,4 @@
-(()=>{var ke=`
+"use strict";(()=>{var ke=`
 :host{all:initial!important;display:block!important}
 .w{all:initial;--atende-color:#1f6feb;--atende-text:#fff;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;text-align:left;direction:ltr}
 *{box-sizing:border-box;font:inherit}
