@@ -77,8 +77,9 @@ func newSiteDesk(t *testing.T, db *store.DB, limits webchat.Limits) *desk {
 	ctx, stop := context.WithCancel(context.Background())
 	relay := channel.NewRelay(db, clk, engine, map[string]channel.Adapter{webchat.Kind: webchat.Adapter{}}, channel.DefaultRelayOptions)
 	done := make(chan struct{})
-	go func() { relay.Run(ctx, time.Hour, wake); close(done) }()
-	t.Cleanup(func() { stop(); <-done })
+	go func() { relay.Run(ctx, time.Hour, wake); done <- struct{}{} }()
+	go func() { gw.Run(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { stop(); <-done; <-done })
 	return &desk{env: &env{t: t, srv: srv, auth: a, clock: clk}, db: db, engine: engine, recv: recv, gateway: gw, files: files, dir: dir, creds: map[*client][2]string{}}
 }
 
@@ -602,6 +603,48 @@ func (d *desk) agentTypes(agent *client, convID int64, v *visitorConn) map[strin
 	data, _ := json.Marshal(map[string]any{"type": "typing", "conversation_id": convID})
 	ws.Write(context.Background(), websocket.MessageText, data)
 	return v.next("typing")
+}
+
+func TestVisitorsWaitingInAQueueAreToldTheirPlaceAsItMoves(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		d := newSiteDesk(t, db, webchat.DefaultLimits)
+		_, ana := d.staff("acme", "Ana", "admin")
+		caioID, caio := d.staff("acme", "Caio Souza", "agent")
+		vendas := d.department(ana, "Vendas", offerRouting, caioID)
+		ch := d.webchatChannel(ana, map[string]any{"department_id": vendas,
+			"prechat": map[string]string{"name": "off", "email": "off", "phone": "off", "department": "off"}})
+		caio.do("POST", "/api/v1/presence", map[string]string{"presence": "not_ready"}).want(http.StatusOK)
+
+		// Three visitors write, one after the other: first, second, third.
+		var visitors []*visitorConn
+		var convs []int64
+		for i := 1; i <= 3; i++ {
+			v, _ := d.visit(ch.PublicKey, "", nil)
+			v.next("synced")
+			v.send(map[string]any{"type": "message", "client_id": "m", "body": fmt.Sprintf("visitante %d", i)})
+			snap := v.next("snapshot")
+			if p := field(snap, "conversation", "queue_position"); p != float64(i) {
+				t.Fatalf("visitor %d is told they are %v in the queue", i, p)
+			}
+			ack := v.next("ack")
+			id := int64(field(ack, "message", "id").(float64))
+			convs = append(convs, int64(d.count("SELECT conversation_id FROM messages WHERE id = $1", id)))
+			visitors = append(visitors, v)
+		}
+
+		// Caio takes the first by hand: the others move up a place.
+		caio.do("POST", "/api/v1/conversations/"+itoa(convs[0])+"/pull", nil).want(http.StatusNoContent)
+		visitors[0].next("conversation", func(f map[string]any) bool { return field(f, "conversation", "status") == "active" })
+		for i, v := range visitors[1:] {
+			v.next("conversation", func(f map[string]any) bool { return field(f, "conversation", "queue_position") == float64(i+1) })
+		}
+		// Nobody is told about a conversation that is not theirs.
+		caio.do("POST", "/api/v1/conversations/"+itoa(convs[0])+"/messages", map[string]string{"body": "só para o primeiro"}).want(http.StatusCreated)
+		visitors[0].next("message", func(f map[string]any) bool { return field(f, "message", "body") == "só para o primeiro" })
+		for _, v := range visitors[1:] {
+			v.silent(300*time.Millisecond, "message")
+		}
+	})
 }
 
 func TestVisitorSocketRefusesOversizeFramesAndFloodsWithAReason(t *testing.T) {

@@ -219,11 +219,13 @@ func (h *Hub) onEvent(m *nats.Msg) {
 }
 
 // forward sends s to the feed's clients that may see it. Called with h.mu.
+// The frame is encoded once for all of them.
 func (h *Hub) forward(f *feed, s events.Stored) {
 	f.last = s.Seq
 	for l := range f.listeners {
 		l.Event(s)
 	}
+	var frame []byte
 	for c := range f.clients {
 		if !c.viewer.Visible(s) {
 			continue
@@ -232,7 +234,14 @@ func (h *Hub) forward(f *feed, s events.Stored) {
 			c.pending = append(c.pending, s)
 			continue
 		}
-		c.deliver(s)
+		if s.Seq <= c.last {
+			continue
+		}
+		if frame == nil {
+			frame = encodeEvent(s)
+		}
+		c.last = s.Seq
+		c.push(frame)
 	}
 }
 
@@ -321,8 +330,12 @@ func (c *client) deliver(s events.Stored) {
 		return
 	}
 	c.last = s.Seq
+	c.push(encodeEvent(s))
+}
+
+func encodeEvent(s events.Stored) []byte {
 	frame, _ := json.Marshal(eventFrame{Type: "event", Seq: s.Seq, Kind: s.Kind, Data: s.Data, At: s.At})
-	c.push(frame)
+	return frame
 }
 
 func (c *client) push(frame []byte) {

@@ -816,6 +816,42 @@ func (q *Queries) ListPageViews(ctx context.Context, arg ListPageViewsParams) ([
 	return items, nil
 }
 
+const listQueueOrder = `-- name: ListQueueOrder :many
+SELECT id FROM conversations
+WHERE account_id = $1 AND department_id = $2 AND status = 'queued'
+ORDER BY priority DESC, queued_at, id
+`
+
+type ListQueueOrderParams struct {
+	AccountID    int64
+	DepartmentID int64
+}
+
+// The department's queued conversations in serving order (as
+// CountQueuedAhead counts them): the visitors' places in the queue.
+func (q *Queries) ListQueueOrder(ctx context.Context, arg ListQueueOrderParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, listQueueOrder, arg.AccountID, arg.DepartmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listVisitorMessages = `-- name: ListVisitorMessages :many
 SELECT id, account_id, conversation_id, seq, direction, kind, sender_type, sender_id, body, quoted_message_id, attachments, metadata, status, status_error, channel_id, provider_message_id, created_at, updated_at FROM messages
 WHERE conversation_id = $1 AND seq >= $2

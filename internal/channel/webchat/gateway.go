@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/atende/atende/internal/attachment"
@@ -69,6 +68,9 @@ type Gateway struct {
 
 	mu    sync.Mutex
 	local map[int64]int // sockets on this node, by visitor
+
+	fmu   sync.Mutex
+	feeds map[int64]*accountFeed // by account (fanout.go)
 }
 
 // NewGateway returns a Gateway; files stores visitors' uploads (nil: the
@@ -78,7 +80,7 @@ func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *cha
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, files: files, log: log, limits: limits, lim: newLimiter(),
-		HelloTimeout: 10 * time.Second, local: map[int64]int{}}
+		HelloTimeout: 10 * time.Second, local: map[int64]int{}, feeds: map[int64]*accountFeed{}}
 }
 
 // ErrUnknownChannel: no live website chat channel has that public key.
@@ -188,8 +190,14 @@ const keepBatch = 500
 
 // Run keeps the visitors connected to this node online until ctx ends: one
 // pass every heartbeat for all of them, rather than a write per socket
-// (20,000 open widgets would be 667 writes a second).
+// (20,000 open widgets would be 667 writes a second). It also sends the
+// visitors waiting in queues that moved their new places.
 func (g *Gateway) Run(ctx context.Context) {
+	go clock.Every(ctx, positionsEvery, func(ctx context.Context) {
+		if err := g.sendPositions(ctx); err != nil && ctx.Err() == nil {
+			g.log.Warn("webchat: queue positions", "err", err)
+		}
+	})
 	clock.Every(ctx, heartbeat, func(ctx context.Context) {
 		if err := g.KeepOnline(ctx); err != nil && ctx.Err() == nil {
 			g.log.Warn("webchat: keep visitors online", "err", err)
@@ -235,12 +243,15 @@ type session struct {
 
 	visitor  store.WebchatVisitor
 	conv     *store.Conversation // the conversation the widget shows, if any
-	convID   atomic.Int64        // its id, for the hub's goroutines (0: none)
+	position int64               // its place in the queue, as last computed by sendPositions (0: ask)
 	lang     string
 	items    chan item
 	slow     chan struct{}
 	slowOnce sync.Once
-	stop     func()
+
+	// Guarded by Gateway.fmu (fanout.go).
+	feed                      *accountFeed
+	indexedConv, indexedQueue int64
 
 	joined     bool  // the visitor is counted on this node (see leave)
 	last       int64 // the last event sequence handled
@@ -251,34 +262,16 @@ type session struct {
 	users      map[int64]string // display names, by user id
 }
 
-// item is what the hub hands the session: an event or a typing signal.
+// item is what the gateway's feed hands the session: an event, a typing
+// signal or a new place in the queue.
 type item struct {
-	ev     *events.Stored
-	typing *realtime.Typing
+	ev       *events.Stored
+	typing   *realtime.Typing
+	position int64
 }
 
-// Event and Typing make the session a realtime.Listener; they run under the
-// hub's lock and only hand the item over. Every event of the account comes
-// here, so what can never concern the visitor is dropped at once, by kind:
-// most visitors are browsing, not chatting, and only an invitation or a
-// conversation of their own is news to them.
-func (s *session) Event(ev events.Stored) {
-	switch {
-	case ev.Kind == "visitor.invited" || ev.Kind == "visitor.chatting":
-	case strings.HasPrefix(ev.Kind, "visitor."), s.convID.Load() == 0:
-		return
-	case ev.Kind == "agent.presence" || ev.Kind == "notification.created" || ev.Kind == "draft.saved":
-		return
-	}
-	s.push(item{ev: &ev})
-}
-
-func (s *session) Typing(t realtime.Typing) {
-	if !t.Contact && s.convID.Load() == t.ConversationID { // the visitor's own typing goes to the agents only
-		s.push(item{typing: &t})
-	}
-}
-
+// push files an item without waiting: a session too slow to take them is
+// closed (the widget reconnects and catches up by sequence).
 func (s *session) push(it item) {
 	select {
 	case s.items <- it:
@@ -426,11 +419,9 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 
 	// Follow the account's events from now on, then catch up from the
 	// database; what came meanwhile waits in items and is skipped by seq.
-	stop, err := g.hub.Listen(ctx, s.row.AccountID, s)
-	if err != nil {
+	if err := g.follow(ctx, s); err != nil {
 		return err
 	}
-	s.stop = stop
 	if err := s.loadConversation(ctx); err != nil {
 		return err
 	}
@@ -460,10 +451,8 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 // leave ends the session: the last socket of the visitor on this node marks
 // them gone (another node's heartbeat brings them back if they are there).
 func (s *session) leave() {
-	if s.stop != nil {
-		s.stop()
-	}
 	g := s.g
+	g.unfollow(s)
 	g.mu.Lock()
 	g.local[s.visitor.ID]--
 	last := g.local[s.visitor.ID] <= 0
@@ -543,18 +532,24 @@ func (s *session) loadConversation(ctx context.Context) error {
 		return err
 	}
 	s.visitor = v
-	s.conv = nil
-	s.convID.Store(0)
 	if !v.ConversationID.Valid {
+		s.setConversation(nil)
 		return nil
 	}
 	c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: s.row.AccountID, ID: v.ConversationID.Int64})
 	if err != nil {
 		return fmt.Errorf("conversation %d of visitor %d: %w", v.ConversationID.Int64, v.ID, err)
 	}
-	s.conv = &c
-	s.convID.Store(c.ID)
+	s.setConversation(&c)
 	return nil
+}
+
+// setConversation records the conversation the widget shows as it now is,
+// and has the gateway's feed file the session under it.
+func (s *session) setConversation(c *store.Conversation) {
+	s.conv = c
+	s.position = 0 // counted again for the new state
+	s.g.index(s)
 }
 
 // Visitor-facing views: nothing about agents but their display name,
@@ -645,7 +640,9 @@ func (s *session) conversationView(ctx context.Context) (visitorConversation, er
 		}
 		v.ReadUpTo = seq
 	}
-	if c.Status == string(conversation.Queued) {
+	if c.Status == string(conversation.Queued) && s.position > 0 {
+		v.QueuePosition = s.position
+	} else if c.Status == string(conversation.Queued) {
 		ahead, err := s.g.db.Read().CountQueuedAhead(ctx, store.CountQueuedAheadParams{AccountID: c.AccountID, DepartmentID: c.DepartmentID,
 			Priority: c.Priority, QueuedAt: c.QueuedAt, ID: c.ID})
 		if err != nil {
@@ -775,8 +772,12 @@ func (s *session) openInvitation(ctx context.Context) (visitorInvitation, bool, 
 	return visitorInvitation{ID: inv.ID, Message: inv.Message, Agent: named{Name: s.userName(ctx, inv.AgentID)}}, true, nil
 }
 
-// item handles what the hub handed over.
+// item handles what the gateway's feed handed over.
 func (s *session) item(ctx context.Context, it item) error {
+	if it.position > 0 {
+		s.position = it.position
+		return s.sendConversation(ctx, s.last)
+	}
 	if it.typing != nil {
 		if s.conv != nil && it.typing.ConversationID == s.conv.ID {
 			return s.send(ctx, map[string]any{"type": "typing", "name": it.typing.Name})
@@ -840,10 +841,7 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 		if err != nil {
 			return err
 		}
-		s.conv = &c
-		return s.sendConversation(ctx, ev.Seq)
-	case s.conv.Status == string(conversation.Queued) && ev.DepartmentID == s.conv.DepartmentID && len(ev.Kind) > 13 && ev.Kind[:13] == "conversation.":
-		// Another conversation of the queue moved: the position may have.
+		s.setConversation(&c)
 		return s.sendConversation(ctx, ev.Seq)
 	}
 	return nil

@@ -145,3 +145,10 @@ RETURNING id;
 -- several browsers of one contact joined it).
 SELECT * FROM webchat_visitors WHERE account_id = $1 AND conversation_id = $2
 ORDER BY last_seen_at DESC, id DESC LIMIT 1;
+
+-- name: ListQueueOrder :many
+-- The department's queued conversations in serving order (as
+-- CountQueuedAhead counts them): the visitors' places in the queue.
+SELECT id FROM conversations
+WHERE account_id = $1 AND department_id = $2 AND status = 'queued'
+ORDER BY priority DESC, queued_at, id;
