@@ -57,6 +57,8 @@ type DB struct {
 	Engine Engine
 	read   *sql.DB
 	write  *sql.DB
+	// Prepared statements of each pool, on SQLite only (stmtcache.go).
+	readStmts, writeStmts *statements
 }
 
 // Open connects to databaseURL when it is a postgres:// URL, otherwise to
@@ -120,7 +122,7 @@ func open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(0)
-	return &DB{Engine: SQLite, read: read, write: write}, nil
+	return &DB{Engine: SQLite, read: read, write: write, readStmts: newStatements(read), writeStmts: newStatements(write)}, nil
 }
 
 // Migrate applies the pending migrations of the DB's engine.
@@ -171,6 +173,10 @@ func (db *DB) SetMaxConns(n int) {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.readStmts != nil {
+		db.readStmts.close()
+		db.writeStmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -189,7 +195,12 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Read returns queries that run on the read pool. Use it for anything that
 // does not write; on SQLite it never waits for the writer.
-func (db *DB) Read() *Queries { return New(db.read) }
+func (db *DB) Read() *Queries {
+	if db.readStmts != nil {
+		return New(cachedPool{db.readStmts})
+	}
+	return New(db.read)
+}
 
 // Tx runs fn in one transaction and commits when fn returns nil. Errors from
 // fn and from the driver come back translated (ErrNotFound, ErrConflict).
@@ -198,7 +209,12 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(New(tx)); err != nil {
+	q := New(tx)
+	if db.writeStmts != nil {
+		q = New(cachedTx{tx, db.writeStmts})
+		defer db.writeStmts.prepareWanted(ctx) // once the connection is free
+	}
+	if err := fn(q); err != nil {
 		tx.Rollback()
 		return Translate(err)
 	}
@@ -210,7 +226,12 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 
 // Write returns queries that run outside a transaction on the writer, for a
 // single statement that needs no companions.
-func (db *DB) Write() *Queries { return New(db.write) }
+func (db *DB) Write() *Queries {
+	if db.writeStmts != nil {
+		return New(cachedPool{db.writeStmts})
+	}
+	return New(db.write)
+}
 
 // SQLRead is the read pool, for the few queries written by hand (tests'
 // checks, bulk reports).
