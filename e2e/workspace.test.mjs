@@ -200,6 +200,25 @@ for (const locale of ["pt-BR", "en-US"]) {
     await a1.page.locator(".side-panel .notes-list").getByText(note).waitFor();
     await shot(a1.page, locale, "chat");
 
+    // The session ends while agent 1 is typing: the sign-in comes over the
+    // workspace, and after signing in again the draft is still there, and
+    // kept on the server too.
+    const draft = locale === "pt-BR" ? "Vou verificar o desconto e já" : "Let me check the discount and";
+    await a1.ctx.clearCookies();
+    await composer.fill(draft);
+    const again = a1.page.getByRole("dialog");
+    await again.locator("input[name=email]").fill(people.caio.email);
+    await shot(a1.page, locale, "session-expired");
+    await again.locator("input[name=password]").fill(people.caio.password);
+    await again.locator("button[type=submit]").click();
+    await again.waitFor({ state: "detached" });
+    assert.equal(await composer.inputValue(), draft);
+    await composer.press("End");
+    await composer.type(" ");
+    await until("the draft on the server", async () => (await caio.get(`/api/v1/conversations/${id}/draft`)).body === draft + " ");
+    await composer.fill("");
+    await until("the draft emptied", async () => (await caio.get(`/api/v1/conversations/${id}/draft`)).body === "");
+
     // "@" offers only available agents: Bia once she is ready.
     await setStatus(a2.page, "ready");
     await composer.fill("@Bi");

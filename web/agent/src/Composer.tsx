@@ -196,7 +196,7 @@ export function Composer(props: ComposerProps) {
         <ul className="files">
           {files.map((f, i) => (
             <li key={i}>
-              📎 {f.name}{" "}
+              {f.name}{" "}
               <button type="button" className="link" aria-label={t("removeAttachment", { n: f.name })} onClick={() => setFiles(files.filter((_, j) => j !== i))}>
                 ✕
               </button>
@@ -226,7 +226,9 @@ export function Composer(props: ComposerProps) {
             😊
           </button>
           <button type="button" className="icon" aria-label={t("attach")} title={t("attach")} onClick={() => fileInput.current?.click()}>
-            📎
+            <svg width="16" height="16" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+              <path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l9.2-9.2a3.7 3.7 0 015.2 5.2l-9.2 9.2a1.8 1.8 0 01-2.6-2.6l8.5-8.5" />
+            </svg>
           </button>
           <input
             ref={fileInput}

@@ -2,22 +2,25 @@
 import { useEffect, useState } from "react";
 import { live, type LiveEvent } from "./live";
 
-const channelIcons: Record<string, string> = {
-  webchat: "💬",
-  whatsapp: "🟢",
-  telegram: "✈️",
-  email: "✉️",
-  sms: "📱",
-  voice: "📞",
-  messenger: "Ⓜ️",
-  instagram: "📷",
+// Channel badges are short text, not emoji: they render the same on every
+// system and read well to screen readers (the channel's kind as the label).
+const channelBadges: Record<string, [string, string]> = {
+  webchat: ["Web", "#0b6e4f"],
+  whatsapp: ["WA", "#1e7b3c"],
+  telegram: ["TG", "#1d6fa5"],
+  email: ["@", "#6b4fa0"],
+  sms: ["SMS", "#8a5a00"],
+  voice: ["Tel", "#9c2f2f"],
+  messenger: ["FB", "#1b5fc1"],
+  instagram: ["IG", "#a12a6b"],
 };
 
 export function ChannelIcon({ kind }: { kind?: string | null }) {
-  const k = kind ?? "inperson";
+  const k = kind ?? "in_person";
+  const [label, colour] = channelBadges[k] ?? [k.slice(0, 3).toUpperCase(), "#4a5864"];
   return (
-    <span className="channel-icon" role="img" aria-label={k} title={k}>
-      {channelIcons[k] ?? "🏢"}
+    <span className="channel-icon" role="img" aria-label={k} title={k} style={{ background: colour }}>
+      {label}
     </span>
   );
 }
