@@ -49,8 +49,7 @@ export function Offers() {
   }, []);
 
   useEffect(() => {
-    void load();
-    if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission().catch(() => {});
+    void load().catch(() => {});
   }, [load]);
 
   useLive(

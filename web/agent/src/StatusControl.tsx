@@ -32,6 +32,9 @@ export function StatusControl() {
 
   async function choose(value: string) {
     setError("");
+    // Offers notify in the background once the browser allows it: asked
+    // when the agent gets ready, a gesture of theirs.
+    if (value === "ready" && "Notification" in window && Notification.permission === "default") void Notification.requestPermission().catch(() => {});
     try {
       const body = value.startsWith("pause:") ? { presence: "paused", pause_reason_id: Number(value.slice(6)) } : { presence: value };
       setStatus(await post<AgentStatus>("/presence", body));
