@@ -40,6 +40,8 @@ export function ConversationView({ id }: { id: number }) {
   const [dialog, setDialog] = useState<"close" | "transfer" | null>(null);
   const [closeSetup, setCloseSetup] = useState<{ reasons: CloseReason[]; reasonRequired: boolean; protocolRequired: boolean } | null>(null);
   const [notice, setNotice] = useState("");
+  const [typing, setTyping] = useState("");
+  const typingTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [error, setError] = useState("");
   const bottom = useRef<HTMLDivElement>(null);
   const now = useNow(1000);
@@ -97,7 +99,11 @@ export function ConversationView({ id }: { id: number }) {
           void loadDetails();
           void loadMessages().catch(() => {});
         } else if (e.conversation_id === id) {
-          if (e.kind.startsWith("message.")) void loadMessages().catch(() => {});
+          if (e.kind === "typing") {
+            setTyping(e.name || t("customer"));
+            clearTimeout(typingTimer.current);
+            typingTimer.current = setTimeout(() => setTyping(""), 4000);
+          } else if (e.kind.startsWith("message.")) void loadMessages().catch(() => {});
           else if (e.kind.startsWith("conversation.")) void loadDetails();
         }
       },
@@ -334,6 +340,11 @@ export function ConversationView({ id }: { id: number }) {
               onRetry={open && m.status === "failed" ? () => void send(m.body, [], m.quoted_message_id).catch(() => {}) : undefined}
             />
           ))}
+          {typing && (
+            <div className="typing muted small" role="status">
+              {t("typing", { n: typing })}
+            </div>
+          )}
           <div ref={bottom} />
         </div>
         {error && (

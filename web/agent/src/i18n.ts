@@ -217,6 +217,7 @@ const en = {
   error: "Something went wrong: {m}",
   reconnecting: "Reconnecting…",
   now: "now",
+  typing: "{n} is typing…",
 };
 
 export type Key = keyof typeof en;
@@ -423,6 +424,7 @@ const pt: Record<Key, string> = {
   error: "Algo deu errado: {m}",
   reconnecting: "Reconectando…",
   now: "agora",
+  typing: "{n} está digitando…",
 };
 
 export type Lang = "pt-BR" | "en";

@@ -12,6 +12,7 @@ export type LiveEvent = {
   department_id?: number;
   visitor_id?: number;
   status?: string;
+  name?: string;
   last_read_seq?: number;
 };
 
@@ -91,6 +92,8 @@ export class Live {
         this.seq = Math.max(this.seq, f.seq);
         this.retry = 0;
         this.setConnected(true);
+      } else if (f.type === "typing") {
+        this.emit({ kind: "typing", conversation_id: f.conversation_id, name: f.name });
       } else if (f.type === "reload") {
         reload = true;
       }
