@@ -14,9 +14,9 @@ SQLC     := github.com/sqlc-dev/sqlc/cmd/sqlc@v1.29.0
 export ATENDE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export ATENDE_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test vet generate clean widget widget-check e2e bench
+.PHONY: build run test vet generate clean web web-test widget widget-check e2e bench
 
-build:
+build: web
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/atende ./cmd/atende
 
 run: build
@@ -32,7 +32,22 @@ test: vet
 	# SQLite: under -race pure-Go SQLite is too slow for them, so they run
 	# once more without.
 	$(GO) test -count=1 -timeout 25m -run 'TestConcurrentEngines|TestRandomisedSimulation' ./internal/routing/
+	$(MAKE) web-test
 	$(MAKE) e2e
+
+# The agent workspace: web/agent/src (React + TypeScript) type-checked and
+# built by Vite into web/agent/dist, which is not committed and is embedded in
+# the binary (without it the binary serves a page saying to run make web).
+web: web/agent/node_modules/.package-lock.json
+	cd web/agent && npm run build
+
+web/agent/node_modules/.package-lock.json: web/agent/package-lock.json
+	cd web/agent && npm ci --no-audit --no-fund
+
+# The workspace's component tests (Vitest), and its initial JavaScript
+# against the budget of 300 KB gzipped.
+web-test: web
+	cd web/agent && npx vitest run && node size.mjs
 
 # The website chat widget: web/widget/src built into web/widget/dist/widget.js,
 # which is committed (so `go build` needs no Node.js) and embedded in the binary.

@@ -91,5 +91,6 @@ function client(url, cookie) {
     get: (path) => call("GET", path, undefined, 200),
     post: (path, body, want = 201) => call("POST", path, body, want),
     put: (path, body, want = 200) => call("PUT", path, body, want),
+    patch: (path, body, want = 200) => call("PATCH", path, body, want),
   };
 }

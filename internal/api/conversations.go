@@ -271,3 +271,17 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request, p auth.Princip
 	writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
 	return nil
 }
+
+// transferTargets lists who "@" may transfer the conversation to now.
+func (s *Server) transferTargets(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	agents, err := s.engine.TransferTargets(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": agents})
+	return nil
+}

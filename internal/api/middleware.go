@@ -67,10 +67,31 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("request", "method", r.Method, "route", route, "path", r.URL.Path, "status", code, "duration", elapsed, "ip", s.clientIP(r))
 	}()
 	if pattern == "" {
+		if s.isAppPath(r) {
+			route = "app"
+			s.app.ServeHTTP(sw, r)
+			return
+		}
 		s.noRoute(sw, r)
 		return
 	}
 	s.protected.ServeHTTP(sw, r)
+}
+
+// isAppPath says whether a request no route matched is for the agent
+// workspace: a GET or HEAD outside the API's, the widget's and the
+// operational paths, which keep their JSON 404s.
+func (s *Server) isAppPath(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	for _, reserved := range []string{"/api/", "/widget", "/healthz", "/readyz", "/metrics"} {
+		if p == strings.TrimSuffix(reserved, "/") || strings.HasPrefix(p, reserved) {
+			return false
+		}
+	}
+	return true
 }
 
 // noRoute answers a request that matches no route with JSON 404 or 405,

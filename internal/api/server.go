@@ -22,6 +22,7 @@ import (
 	"github.com/atende/atende/internal/messaging"
 	"github.com/atende/atende/internal/realtime"
 	"github.com/atende/atende/internal/routing"
+	"github.com/atende/atende/web/agent"
 )
 
 // Pinger is something /readyz checks: the database, the NATS bus.
@@ -84,8 +85,10 @@ type Server struct {
 	secureCookies bool
 	behindProxy   bool
 
-	mux            *http.ServeMux
-	protected      http.Handler
+	mux       *http.ServeMux
+	protected http.Handler
+	// app is the agent workspace, served at every GET no route matches.
+	app            http.Handler
 	metricsHandler http.Handler
 }
 
@@ -96,6 +99,7 @@ func New(d Deps) *Server {
 		publicURL: strings.TrimRight(d.PublicURL, "/"), wsOrigins: originPatterns(d.PublicURL), ready: d.Ready, registry: d.Registry, log: d.Log,
 		metrics: newMetrics(d.Registry), secureCookies: d.SecureCookies, behindProxy: d.BehindProxy,
 		mux:            http.NewServeMux(),
+		app:            agent.Handler(),
 		metricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}),
 	}
 	for _, rt := range s.routes() {
@@ -141,6 +145,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/api/v1/auth/logout", handler: s.logout},
 		{Method: "GET", Path: "/api/v1/me", handler: s.me},
 		{Method: "GET", Path: "/api/v1/ws", handler: s.websocket},
+		{Method: "GET", Path: "/api/v1/events/last", handler: s.lastEventSeq},
 
 		{Method: "GET", Path: "/api/v1/users", handler: s.listUsers},
 		{Method: "POST", Path: "/api/v1/users", handler: s.createUser},
@@ -189,6 +194,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/api/v1/conversations/{id}/accept", handler: s.acceptOffer},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/decline", handler: s.declineOffer},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/transfer", handler: s.transferConversation},
+		{Method: "GET", Path: "/api/v1/conversations/{id}/transfer-targets", handler: s.transferTargets},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/close", handler: s.closeConversation},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/park", handler: s.parkConversation},
 		{Method: "POST", Path: "/api/v1/conversations/{id}/resume", handler: s.resumeConversation},

@@ -45,3 +45,13 @@ func originPatterns(publicURL string) []string {
 	}
 	return []string{u.Host}
 }
+
+// lastEventSeq is where a client starting afresh opens the event stream.
+func (s *Server) lastEventSeq(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	seq, err := s.engine.LastEventSeq(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"seq": seq})
+	return nil
+}

@@ -72,3 +72,49 @@ func (e *Engine) Agents(ctx context.Context, p auth.Principal, departmentID int6
 	}
 	return out, nil
 }
+
+// TransferTarget is someone a conversation can be transferred to now.
+type TransferTarget struct {
+	ID       int64    `json:"id"`
+	Name     string   `json:"name"`
+	Presence Presence `json:"presence"`
+	Load     int32    `json:"load"`
+	Capacity int32    `json:"capacity"`
+}
+
+// TransferTargets lists who can take a conversation the caller may handle:
+// the account's people who are ready (or waiting to pause) with a free slot,
+// except the one serving it, ordered by name. It is what "@" offers in the
+// composer; TransferToAgent still claims the slot, so a target that fills up
+// meanwhile answers ErrUnavailable.
+func (e *Engine) TransferTargets(ctx context.Context, p auth.Principal, conversationID int64) ([]TransferTarget, error) {
+	q := e.db.Read()
+	c, err := visible(ctx, q, p, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := MayHandle(ctx, q, p, c); err != nil {
+		return nil, err
+	}
+	rows, err := q.ListAgentsLive(ctx, store.ListAgentsLiveParams{AccountID: p.AccountID})
+	if err != nil {
+		return nil, err
+	}
+	out := []TransferTarget{}
+	for _, r := range rows {
+		presence := Presence(r.Presence)
+		if r.ID == c.AgentID.Int64 || (presence != Ready && presence != PausePending) || !r.PresenceSince.Valid || r.Load >= r.Capacity {
+			continue
+		}
+		out = append(out, TransferTarget{ID: r.ID, Name: r.Name, Presence: presence, Load: r.Load, Capacity: r.Capacity})
+	}
+	return out, nil
+}
+
+// LastEventSeq is the account's newest event sequence number. A client
+// starting afresh reads it before it loads its state through the API, then
+// opens the event stream after it: it misses nothing and replays nothing
+// (replaying an account's whole history from 0 would ask it to reload).
+func (e *Engine) LastEventSeq(ctx context.Context, p auth.Principal) (int64, error) {
+	return e.db.Read().LastEventSeq(ctx, p.AccountID)
+}
