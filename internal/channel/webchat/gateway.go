@@ -110,12 +110,18 @@ func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
 	return g.lim.allow("connect:"+ip, g.limits.Connect, g.clock.Now())
 }
 
+// sessionBuffer is how many items may wait for a session before it is
+// closed as too slow. The feed hands a session only its own conversation's
+// events, so a few dozen is plenty; each slot costs every open widget 24
+// bytes.
+const sessionBuffer = 32
+
 // Serve runs one widget's socket until it closes. The HTTP layer has found
 // the channel and checked the Origin.
 func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock Socket, cl Client) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := &session{g: g, row: row, ch: ch, sock: sock, cl: cl, items: make(chan item, 256), slow: make(chan struct{}), users: map[int64]string{}, shown: map[int64]bool{}}
+	s := &session{g: g, row: row, ch: ch, sock: sock, cl: cl, items: make(chan item, sessionBuffer), slow: make(chan struct{}), users: map[int64]string{}, shown: map[int64]bool{}}
 	frames := make(chan []byte)
 	readErr := make(chan error, 1)
 	go func() {
