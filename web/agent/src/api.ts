@@ -134,6 +134,7 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    public field?: string,
   ) {
     super(message);
   }
@@ -155,7 +156,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (res.status === 401 && path !== "/auth/login") onUnauthorized();
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "error", data?.error?.message ?? res.statusText);
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "error", data?.error?.message ?? res.statusText, data?.error?.field);
   return data as T;
 }
 
