@@ -1,23 +1,36 @@
 // Finished conversations (closed or abandoned) with the API's filters; one
 // opens read-only.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { get, query, type Summary } from "./api";
+import { get, query, type ChannelRef, type Ref, type Summary } from "./api";
 import { ConversationView } from "./ConversationView";
 import { dateTime, t } from "./i18n";
 import { useSession } from "./session";
 import { ChannelIcon } from "./ui";
 
-type F = { period: string; status: string; department_id: string; tag: string; protocol: string; contact: string; q: string };
-const none: F = { period: "last_30_days", status: "", department_id: "", tag: "", protocol: "", contact: "", q: "" };
+type F = { period: string; status: string; department_id: string; channel_id: string; agent_id: string; tag: string; protocol: string; contact: string; q: string };
+const none: F = { period: "last_30_days", status: "", department_id: "", channel_id: "", agent_id: "", tag: "", protocol: "", contact: "", q: "" };
 
 export default function Finished() {
-  const { departments } = useSession();
+  const { me, departments } = useSession();
   const [draft, setDraft] = useState<F>(none);
   const [filters, setFilters] = useState<F>(none);
   const [rows, setRows] = useState<Summary[]>([]);
   const [cursor, setCursor] = useState("");
   const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState("");
+  // The channel filter offers the website chat channels (listed for
+  // administrators) and every channel the results have shown; the agent
+  // filter offers the account's users.
+  const [channels, setChannels] = useState<ChannelRef[]>([]);
+  const [agents, setAgents] = useState<Ref[]>([]);
+  useEffect(() => {
+    get<{ users: Ref[] }>("/users").then((r) => setAgents(r.users), () => {});
+    if (me.role === "admin")
+      get<{ channels: Ref[] }>("/webchat/channels").then((r) => setChannels((cs) => merge(cs, r.channels.map((c) => ({ ...c, kind: "webchat" })))), () => {});
+  }, [me.role]);
+  useEffect(() => {
+    setChannels((cs) => merge(cs, rows.flatMap((r) => (r.channel ? [r.channel] : []))));
+  }, [rows]);
   const load = useCallback(async () => {
     setError("");
     try {
@@ -78,6 +91,28 @@ export default function Finished() {
             {departments.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("channel")}
+          <select value={draft.channel_id} onChange={set("channel_id")}>
+            <option value="">{t("allChannels")}</option>
+            {channels.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("agent")}
+          <select value={draft.agent_id} onChange={set("agent_id")}>
+            <option value="">{t("allAgents")}</option>
+            {agents.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
               </option>
             ))}
           </select>
@@ -148,4 +183,10 @@ export default function Finished() {
       )}
     </section>
   );
+}
+
+function merge(a: ChannelRef[], b: ChannelRef[]): ChannelRef[] {
+  const out = [...a];
+  for (const c of b) if (!out.some((x) => x.id === c.id)) out.push(c);
+  return out.length === a.length ? a : out.sort((x, y) => x.name.localeCompare(y.name));
 }
