@@ -1,0 +1,86 @@
+import { fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, vi } from "vitest";
+import { WebchatForm, type WebchatChannel } from "./Admin";
+
+const channel: WebchatChannel = {
+  id: 3,
+  name: "Site",
+  department_id: 3,
+  allowed_origins: ["https://loja.example"],
+  departments: [],
+  prechat: { name: "optional", email: "off", phone: "off", department: "off" },
+  color: "#0b6e4f",
+  text_color: "#ffffff",
+  greeting: { "pt-BR": "Olá!", en: "Hi!" },
+  offline_message: { "pt-BR": "Estamos fora.", en: "We are away." },
+  identity_verification: false,
+  snippet: "<script></script>",
+};
+const departments = [
+  { id: 3, name: "Suporte" },
+  { id: 4, name: "Financeiro" },
+];
+
+function respond(status: number, body: unknown) {
+  return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+test("the website chat form sends every setting in one PATCH and shows the API's error by its field", async () => {
+  const sent: { method: string; url: string; body: unknown }[] = [];
+  let answer: () => Promise<Response> = () => respond(422, { error: { code: "invalid", message: "not an origin: loja", field: "allowed_origins" } });
+  vi.stubGlobal(
+    "fetch",
+    vi.fn((url: string, init: RequestInit) => {
+      if (!init.method || init.method === "GET") return respond(200, channel);
+      sent.push({ method: init.method, url, body: JSON.parse(String(init.body)) });
+      return answer();
+    }),
+  );
+  const onSaved = vi.fn();
+  render(<WebchatForm id={3} departments={departments} onSaved={onSaved} />);
+  const name = (await screen.findByRole("textbox", { name: "Name" })) as HTMLInputElement;
+  expect(name.value).toBe("Site");
+
+  fireEvent.change(name, { target: { value: "Loja" } });
+  fireEvent.change(screen.getByLabelText(/^Allowed origins/), { target: { value: "https://loja.example\nloja" } });
+  fireEvent.click(screen.getByRole("checkbox", { name: "Financeiro" }));
+  const prechat = within(screen.getByRole("group", { name: "Pre-chat form" }));
+  fireEvent.change(prechat.getByLabelText(/^E-mail/), { target: { value: "required" } });
+  fireEvent.change(screen.getByLabelText("Greeting (English)"), { target: { value: "Hello!" } });
+  fireEvent.change(screen.getByLabelText("Offline message (Portuguese)"), { target: { value: "Voltamos já." } });
+  fireEvent.click(screen.getByRole("checkbox", { name: /Identity verification/ }));
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+
+  const error = await screen.findByText("not an origin: loja");
+  expect(sent).toEqual([
+    {
+      method: "PATCH",
+      url: "/api/v1/webchat/channels/3",
+      body: {
+        name: "Loja",
+        department_id: 3,
+        allowed_origins: ["https://loja.example", "loja"],
+        departments: [4],
+        prechat: { name: "optional", email: "required", phone: "off", department: "off" },
+        color: "#0b6e4f",
+        text_color: "#ffffff",
+        greeting: { "pt-BR": "Olá!", en: "Hello!" },
+        offline_message: { "pt-BR": "Voltamos já.", en: "We are away." },
+        identity_verification: true,
+      },
+    },
+  ]);
+  // The error sits with the allowed origins field, and nothing was saved.
+  expect(error.closest(".field")?.querySelector("textarea")).toBe(screen.getByLabelText(/^Allowed origins/));
+  expect(onSaved).not.toHaveBeenCalled();
+
+  answer = () => respond(200, { ...channel, name: "Loja", allowed_origins: ["https://loja.example"] });
+  fireEvent.change(screen.getByLabelText(/^Allowed origins/), { target: { value: "https://loja.example" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await screen.findByText("Saved");
+  expect(screen.queryByText("not an origin: loja")).toBeNull();
+  expect(onSaved).toHaveBeenCalledTimes(1);
+  expect((sent[1].body as { allowed_origins: string[] }).allowed_origins).toEqual(["https://loja.example"]);
+});
