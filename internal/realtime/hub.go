@@ -391,6 +391,14 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, p auth.Principal,
 	defer cancel()
 	go h.read(ctx, conn, c)
 
+	// A client with nothing yet (after=0) starts from now, whatever the
+	// account's history: it reads the state through the REST API once
+	// synced. Read after registering, so nothing between is missed.
+	if after == 0 {
+		if after, err = h.db.Read().LastEventSeq(ctx, p.AccountID); err != nil {
+			return err
+		}
+	}
 	// Replay, then switch to live; live events that came meanwhile were kept.
 	missed, err := events.After(ctx, h.db.Read(), v, after)
 	if errors.Is(err, events.ErrTooOld) {

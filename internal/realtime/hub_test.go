@@ -295,6 +295,36 @@ func TestReconnectWithTheLastSequenceMissesNothing(t *testing.T) {
 	})
 }
 
+// A first connection (after=0) starts from now: however long the account's
+// history, it is neither replayed nor answered with reload, and what happens
+// next arrives live.
+func TestAFirstConnectionStartsFromNowWhateverTheHistory(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		clk := clock.System{}
+		s := setUp(t, db, clk)
+		n := startNode(t, db, natsServer(t), clk, map[string]auth.Principal{"ana": s.agent})
+		ctx := context.Background()
+		var last int64
+		for i := 1; last <= events.MaxReplay; i++ {
+			s.message(t, n, i)
+			var err error
+			if last, err = db.Read().LastEventSeq(ctx, s.agent.AccountID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ana := dial(t, n, "ana", 0)
+		first := ana.until(func(f frame) bool { return f.Type == "synced" || f.Type == "reload" })
+		if len(first) != 1 || first[0].Type != "synced" || first[0].Seq != last {
+			t.Fatalf("a first connection after %d events got %+v, want only synced at %d", last, first, last)
+		}
+		s.message(t, n, 100000)
+		live := ana.until(func(f frame) bool { return f.Kind == "message.created" })
+		if got := live[len(live)-1].Seq; got <= last {
+			t.Fatalf("the live event has seq %d, not after %d", got, last)
+		}
+	})
+}
+
 // The agent's presence follows the connection: the disconnect grace period
 // starts when the last socket closes.
 func TestPresenceFollowsTheConnection(t *testing.T) {
