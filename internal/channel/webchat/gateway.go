@@ -1028,6 +1028,20 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	}
 	var msg store.Message
 	changed := false
+	// Most messages go on in the conversation the visitor already has:
+	// nothing about the visitor changes then, and nothing more is written.
+	settled := (res.ContactID == 0 || res.ContactID == s.visitor.ContactID.Int64) &&
+		s.visitor.ConversationID.Int64 == res.ConversationID && (inv.ID == 0 || inv.AnsweredAt.Valid)
+	if settled {
+		msg, err = s.g.db.Read().GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: res.MessageID})
+		if err != nil {
+			return err
+		}
+		if err := s.reloadConversation(ctx); err != nil {
+			return err
+		}
+		return s.acknowledge(ctx, f.ClientID, msg)
+	}
 	err = s.g.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
 		changed = false
 		var err error
@@ -1070,11 +1084,31 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	} else if err := s.loadConversation(ctx); err != nil {
 		return err
 	}
+	return s.acknowledge(ctx, f.ClientID, msg)
+}
+
+// acknowledge tells the widget its message is stored, then the
+// conversation's state if the message changed it.
+func (s *session) acknowledge(ctx context.Context, clientID string, msg store.Message) error {
 	s.shown[msg.ID] = true
-	if err := s.send(ctx, map[string]any{"type": "ack", "client_id": f.ClientID, "message": s.messageView(ctx, msg)}); err != nil {
+	if err := s.send(ctx, map[string]any{"type": "ack", "client_id": clientID, "message": s.messageView(ctx, msg)}); err != nil {
 		return err
 	}
 	return s.sendConversation(ctx, s.last)
+}
+
+// reloadConversation reads again the conversation the widget shows (a
+// message may have woken it from waiting), the visitor being unchanged.
+func (s *session) reloadConversation(ctx context.Context) error {
+	if s.conv == nil {
+		return s.loadConversation(ctx)
+	}
+	c, err := s.g.db.Read().GetConversation(ctx, store.GetConversationParams{AccountID: s.row.AccountID, ID: s.conv.ID})
+	if err != nil {
+		return fmt.Errorf("conversation %d of visitor %d: %w", s.conv.ID, s.visitor.ID, err)
+	}
+	s.setConversation(&c)
+	return nil
 }
 
 // prechat checks the pre-chat form against the channel's settings.
