@@ -234,14 +234,7 @@ func (h *Hub) forward(f *feed, s events.Stored) {
 			c.pending = append(c.pending, s)
 			continue
 		}
-		if s.Seq <= c.last {
-			continue
-		}
-		if frame == nil {
-			frame = encodeEvent(s)
-		}
-		c.last = s.Seq
-		c.push(frame)
+		c.deliver(s, &frame)
 	}
 }
 
@@ -325,12 +318,17 @@ type client struct {
 // dropped (the client reconnects and resyncs).
 const sendBuffer = 512
 
-func (c *client) deliver(s events.Stored) {
+// deliver pushes s unless the client has it already. frame holds the
+// event's encoding, made on first use and shared by every client it goes to.
+func (c *client) deliver(s events.Stored, frame *[]byte) {
 	if s.Seq <= c.last {
 		return
 	}
 	c.last = s.Seq
-	c.push(encodeEvent(s))
+	if *frame == nil {
+		*frame = encodeEvent(s)
+	}
+	c.push(*frame)
 }
 
 func encodeEvent(s events.Stored) []byte {
@@ -411,10 +409,10 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, p auth.Principal,
 	h.mu.Lock()
 	c.last = after
 	for _, s := range missed {
-		c.deliver(s)
+		c.deliver(s, new([]byte))
 	}
 	for _, s := range c.pending {
-		c.deliver(s)
+		c.deliver(s, new([]byte))
 	}
 	c.pending, c.syncing = nil, false
 	synced, _ := json.Marshal(map[string]any{"type": "synced", "seq": c.last})

@@ -112,9 +112,10 @@ func (e *Engine) TransferTargets(ctx context.Context, p auth.Principal, conversa
 }
 
 // LastEventSeq is the account's newest event sequence number. A client
-// starting afresh reads it before it loads its state through the API, then
-// opens the event stream after it: it misses nothing and replays nothing
-// (replaying an account's whole history from 0 would ask it to reload).
+// starting afresh may read it before it loads its state through the API and
+// open the event stream after it (the workspace does), so that loading its
+// state need not wait for the socket; connecting with after=0 starts from
+// the same point.
 func (e *Engine) LastEventSeq(ctx context.Context, p auth.Principal) (int64, error) {
 	return e.db.Read().LastEventSeq(ctx, p.AccountID)
 }

@@ -6,6 +6,7 @@
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, del, get, patch, post, put, type CloseReason, type PauseReason, type Ref, type RoutingSettings, type Canned } from "./api";
 import { t, type Key } from "./i18n";
+import { Options } from "./ui";
 
 type Section = "departments" | "users" | "pauseReasons" | "closeReasons" | "tags" | "canned" | "bindings" | "webchatChannels";
 const sections: Section[] = ["departments", "users", "pauseReasons", "closeReasons", "tags", "canned", "bindings", "webchatChannels"];
@@ -578,12 +579,7 @@ function CloseReasons() {
         <label>
           {t("department")}
           <select value={dep} onChange={(e) => setDep(e.target.value)}>
-            <option value="">{t("allDepartments")}</option>
-            {deps.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
+            <Options none={t("allDepartments")} items={deps} />
           </select>
         </label>
       </AddForm>
@@ -651,12 +647,7 @@ function CannedAdmin() {
           <label>
             {t("department")}
             <select required value={f.department_id} onChange={(e) => setF({ ...f, department_id: e.target.value })}>
-              <option value="">—</option>
-              {deps.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name}
-                </option>
-              ))}
+              <Options none={"—"} items={deps} />
             </select>
           </label>
         )}
@@ -747,12 +738,7 @@ function Bindings() {
         <label>
           {t("department")}
           <select required value={f.department_id} onChange={(e) => setF({ ...f, department_id: e.target.value })}>
-            <option value="">—</option>
-            {deps.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
+            <Options none={"—"} items={deps} />
           </select>
         </label>
         <label>
@@ -850,12 +836,7 @@ function Webchat() {
         <label>
           {t("department")}
           <select required value={f.department_id} onChange={(e) => setF({ ...f, department_id: e.target.value })}>
-            <option value="">—</option>
-            {deps.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
+            <Options none={"—"} items={deps} />
           </select>
         </label>
         <label>

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from "react";
 import type { CloseReason } from "./api";
 import { t } from "./i18n";
+import { Options } from "./ui";
 
 export type CloseRules = { reasonRequired: boolean; protocolRequired: boolean };
 export type CloseInput = { close_reason_id?: number; resolved?: boolean; external_protocol?: string };
@@ -68,12 +69,7 @@ export function CloseDialog({ departmentId, reasons, rules, onClose, onCancel }:
             aria-describedby={shown.reason ? "close-reason-err" : undefined}
             onChange={(e) => setReasonId(e.target.value ? Number(e.target.value) : null)}
           >
-            <option value="">{t("chooseReason")}</option>
-            {usable.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
+            <Options none={t("chooseReason")} items={usable} />
           </select>
         </label>
         {shown.reason && <p className="field-error" id="close-reason-err">{shown.reason}</p>}

@@ -7,7 +7,7 @@ import { ConversationView } from "./ConversationView";
 import { clock, duration, t } from "./i18n";
 import type { LiveEvent } from "./live";
 import { navigate } from "./router";
-import { Avatar, ChannelIcon, secondsSince, useLive, useNow } from "./ui";
+import { Avatar, ChannelIcon, secondsSince, useLive, useNow, Options } from "./ui";
 
 type Tab = "active" | "waiting" | "inactive";
 const tabs: Tab[] = ["active", "waiting", "inactive"];
@@ -83,20 +83,10 @@ export function Conversations({ selected }: { selected: number | null }) {
     <div className="toolbar" role="search">
       <input type="search" aria-label={t("search")} placeholder={t("searchPlaceholder")} value={q} onChange={(e) => setQ(e.target.value)} />
       <select aria-label={t("department")} value={dep} onChange={(e) => setDep(e.target.value)}>
-        <option value="">{t("allDepartments")}</option>
-        {departments.map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.name}
-          </option>
-        ))}
+        <Options none={t("allDepartments")} items={departments} />
       </select>
       <select aria-label={t("channel")} value={channel} onChange={(e) => setChannel(e.target.value)}>
-        <option value="">{t("allChannels")}</option>
-        {channels.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name}
-          </option>
-        ))}
+        <Options none={t("allChannels")} items={channels} />
       </select>
       <select aria-label={t("filters")} value={order} onChange={(e) => setOrder(e.target.value as "oldest" | "newest")}>
         <option value="oldest">{t("oldestFirst")}</option>

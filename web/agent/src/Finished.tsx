@@ -5,7 +5,7 @@ import { get, query, type ChannelRef, type Ref, type Summary } from "./api";
 import { ConversationView } from "./ConversationView";
 import { dateTime, t } from "./i18n";
 import { useSession } from "./session";
-import { ChannelIcon } from "./ui";
+import { ChannelIcon, Options, Alert } from "./ui";
 
 type F = { period: string; status: string; department_id: string; channel_id: string; agent_id: string; tag: string; protocol: string; contact: string; q: string };
 const none: F = { period: "last_30_days", status: "", department_id: "", channel_id: "", agent_id: "", tag: "", protocol: "", contact: "", q: "" };
@@ -87,34 +87,19 @@ export default function Finished() {
         <label>
           {t("department")}
           <select value={draft.department_id} onChange={set("department_id")}>
-            <option value="">{t("allDepartments")}</option>
-            {departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
+            <Options none={t("allDepartments")} items={departments} />
           </select>
         </label>
         <label>
           {t("channel")}
           <select value={draft.channel_id} onChange={set("channel_id")}>
-            <option value="">{t("allChannels")}</option>
-            {channels.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
+            <Options none={t("allChannels")} items={channels} />
           </select>
         </label>
         <label>
           {t("agent")}
           <select value={draft.agent_id} onChange={set("agent_id")}>
-            <option value="">{t("allAgents")}</option>
-            {agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
+            <Options none={t("allAgents")} items={agents} />
           </select>
         </label>
         <label>
@@ -131,11 +116,7 @@ export default function Finished() {
         </label>
         <button type="submit">{t("apply")}</button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <table className="grid">
         <thead>
           <tr>

@@ -5,7 +5,7 @@ import { get, post, query, type Queue, type Summary } from "./api";
 import { clock, duration, t } from "./i18n";
 import type { LiveEvent } from "./live";
 import { navigate } from "./router";
-import { ChannelIcon, secondsSince, useLive, useNow } from "./ui";
+import { ChannelIcon, secondsSince, useLive, useNow, Alert } from "./ui";
 
 type Filters = { phone: string; contact: string; subject: string; content: string; queued_from: string; queued_to: string; order: "oldest" | "newest" };
 const noFilters: Filters = { phone: "", contact: "", subject: "", content: "", queued_from: "", queued_to: "", order: "oldest" };
@@ -126,11 +126,7 @@ export default function Queues() {
         </select>
         <button type="submit">{t("apply")}</button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <table className="grid">
         <thead>
           <tr>

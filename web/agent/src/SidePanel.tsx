@@ -4,7 +4,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { del, get, patch, post, put, type ContactInfo, type Details, type Message, type Summary, type Visitor } from "./api";
 import { dateTime, duration, t } from "./i18n";
-import { Avatar, ChannelIcon, secondsSince, useNow } from "./ui";
+import { Avatar, ChannelIcon, secondsSince, useNow, Alert } from "./ui";
 
 type Tab = "contact" | "tags" | "details" | "timeline" | "visitor";
 
@@ -167,11 +167,7 @@ function ContactTab({ details, onChanged }: { details: Details; onChanged: () =>
           </li>
         ))}
       </ul>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
     </div>
   );
 }
@@ -235,11 +231,7 @@ function TagsTab({ details, messages, onChanged }: { details: Details; messages:
         </datalist>
         <button type="submit">{t("add")}</button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <h3>{t("notes")}</h3>
       <ul className="plain notes-list">
         {notes.length === 0 && <li className="muted">—</li>}

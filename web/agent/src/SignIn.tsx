@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { ApiError, post } from "./api";
 import { t } from "./i18n";
+import { Alert } from "./ui";
 
 // SignIn is the first page, and the dialog over the workspace when the
 // session has ended (expired): the workspace stays as it was underneath.
@@ -37,11 +38,7 @@ export function SignIn({ expired, onSignedIn }: { expired?: boolean; onSignedIn:
           {t("password")}
           <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <button type="submit" className="primary" disabled={busy}>
           {t("signIn")}
         </button>

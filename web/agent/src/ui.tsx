@@ -60,3 +60,26 @@ export function useLive(fn: (e: LiveEvent) => void) {
 export function secondsSince(iso: string | null | undefined, now: number): number {
   return iso ? (now - new Date(iso).getTime()) / 1000 : 0;
 }
+
+// Options: a select's "none" choice, then one option per item.
+export function Options({ none, items }: { none: string; items: { id: number; name: string }[] }) {
+  return (
+    <>
+      <option value="">{none}</option>
+      {items.map((i) => (
+        <option key={i.id} value={i.id}>
+          {i.name}
+        </option>
+      ))}
+    </>
+  );
+}
+
+// Alert: an error said where it happened, read out by screen readers.
+export function Alert({ message }: { message: string | null | undefined }) {
+  return message ? (
+    <p className="field-error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
