@@ -99,6 +99,12 @@ func newSimulation(t *testing.T, db *store.DB, seed uint64) *simulation {
 	return s
 }
 
+// minCoverageSteps: shorter runs (PostgreSQL under -race does 333) may miss
+// a rarer transition, such as returned_to_queue, by chance alone, so only
+// runs this long check that every kind came up; the full-size runs of
+// `make test` do, on both engines.
+const minCoverageSteps = 1000
+
 func (s *simulation) run(steps int) {
 	for s.step = 0; s.step < steps; s.step++ {
 		s.act()
@@ -116,6 +122,9 @@ func (s *simulation) run(steps int) {
 		counts[kind] = n
 	}
 	s.t.Logf("%d steps: %v", steps, counts)
+	if steps < minCoverageSteps {
+		return
+	}
 	for _, kind := range []string{"opened", "offered", "accepted", "assigned", "offer_declined", "closed", "transferred", "returned_to_queue", "inactive"} {
 		if counts[kind] == 0 {
 			s.t.Errorf("no %q event in %d steps: the simulation does not exercise it", kind, steps)
