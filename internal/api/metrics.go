@@ -34,3 +34,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	reg.MustRegister(m.requests, m.latency)
 	return m
 }
+
+// RegisterWriter exports what SQLite's single writer did: transactions
+// committed, and the commits that wrote them. Their ratio is how many
+// transactions share a commit under load (store's group commit).
+func RegisterWriter(reg prometheus.Registerer, stats func() (transactions, commits int64)) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "atende_db_transactions_total",
+			Help: "Write transactions committed on SQLite's writer.",
+		}, func() float64 { t, _ := stats(); return float64(t) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "atende_db_commits_total",
+			Help: "Commits on SQLite's writer; several transactions share one under load.",
+		}, func() float64 { _, c := stats(); return float64(c) }),
+	)
+}

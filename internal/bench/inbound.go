@@ -43,7 +43,10 @@ type InboundResult struct {
 	// SendLagMaxMS is how far behind its schedule the slowest send went:
 	// large values mean the bench itself could not keep the rate.
 	SendLagMaxMS float64 `json:"send_lag_max_ms"`
-	Visitors     int     `json:"visitors"`
+	// TransactionsPerCommit: on SQLite, how many write transactions shared
+	// each commit during the measured phase (the writer groups them).
+	TransactionsPerCommit float64 `json:"transactions_per_commit,omitempty"`
+	Visitors              int     `json:"visitors"`
 	Agents       int     `json:"agents"`
 }
 
@@ -56,6 +59,7 @@ func (r *InboundResult) rows() [][2]string {
 		{"errors", fmt.Sprintf("%d (%d never acknowledged)", r.Errors, r.Unacknowledged)},
 		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
 		{"server", fmt.Sprintf("%.1f MB RSS, %.1f s CPU", r.ServerRSSMB, r.ServerCPUS)},
+		{"transactions per commit", fmt.Sprintf("%.2f", r.TransactionsPerCommit)},
 		{"send lag (max)", fmt.Sprintf("%.1f ms", r.SendLagMaxMS)},
 		{"visitors / agents", fmt.Sprintf("%d / %d", r.Visitors, r.Agents)},
 	}
@@ -242,6 +246,7 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	// all together send evenly at the rate.
 	interval := time.Duration(float64(time.Second) * float64(len(vs)) / *rate)
 	r.log.printf("measuring: %.0f messages/s for %v (each visitor every %v)", *rate, *duration, interval.Round(time.Millisecond))
+	writer0, _ := readMetrics(ctx, s.url)
 	measuring.Store(true)
 	cpu0 := s.cpu()
 	start := time.Now().Add(100 * time.Millisecond)
@@ -303,6 +308,11 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 	time.Sleep(200 * time.Millisecond)
 	measuring.Store(false)
 	res.ServerCPUS = round2((s.cpu() - cpu0).Seconds())
+	if writer1, err := readMetrics(ctx, s.url); err == nil {
+		if commits := writer1["atende_db_commits_total"] - writer0["atende_db_commits_total"]; commits > 0 {
+			res.TransactionsPerCommit = round2((writer1["atende_db_transactions_total"] - writer0["atende_db_transactions_total"]) / commits)
+		}
+	}
 	res.ServerRSSMB = mb(s.rss())
 	if err := <-profiled; err != nil {
 		r.log.printf("profile: %v", err)

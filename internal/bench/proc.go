@@ -107,38 +107,37 @@ type goRuntime struct {
 // readGoRuntime reads the server's Go runtime figures from /metrics (public,
 // so it works with --url too).
 func readGoRuntime(ctx context.Context, base string) (goRuntime, error) {
+	m, err := readMetrics(ctx, base)
+	if err != nil {
+		return goRuntime{}, err
+	}
+	g := goRuntime{HeapInuse: m["go_memstats_heap_inuse_bytes"], StackInuse: m["go_memstats_stack_inuse_bytes"], Goroutines: m["go_goroutines"]}
+	if g.HeapInuse == 0 || g.StackInuse == 0 || g.Goroutines == 0 {
+		return goRuntime{}, errors.New("/metrics lacks the Go runtime's heap, stack and goroutine figures")
+	}
+	return g, nil
+}
+
+// readMetrics reads the server's unlabelled series from /metrics.
+func readMetrics(ctx context.Context, base string) (map[string]float64, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return goRuntime{}, fmt.Errorf("read /metrics: %w", err)
+		return nil, fmt.Errorf("read /metrics: %w", err)
 	}
 	defer res.Body.Close()
-	var g goRuntime
-	found := 0
+	m := map[string]float64{}
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
 			continue
 		}
-		var dst *float64
-		switch name {
-		case "go_memstats_heap_inuse_bytes":
-			dst = &g.HeapInuse
-		case "go_memstats_stack_inuse_bytes":
-			dst = &g.StackInuse
-		case "go_goroutines":
-			dst = &g.Goroutines
-		default:
-			continue
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return nil, fmt.Errorf("/metrics: %s %q: %w", name, value, err)
 		}
-		if *dst, err = strconv.ParseFloat(value, 64); err != nil {
-			return goRuntime{}, fmt.Errorf("/metrics: %s %q: %w", name, value, err)
-		}
-		found++
+		m[name] = v
 	}
-	if found < 3 {
-		return goRuntime{}, errors.New("/metrics lacks the Go runtime's heap, stack and goroutine figures")
-	}
-	return g, sc.Err()
+	return m, sc.Err()
 }

@@ -76,6 +76,10 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	defer hub.Close()
 	messages := messaging.New(db, clk, engine)
 	files := attachment.New(db, clk, attachment.Dir(cfg.Attachments()), int64(cfg.MaxAttachmentMB)<<20, log)
+	registry := api.NewRegistry()
+	if db.Engine == store.SQLite {
+		api.RegisterWriter(registry, db.WriterStats)
+	}
 	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, files, webchat.DefaultLimits, log)
 	handler := api.New(api.Deps{
 		Auth:          authService,
@@ -91,7 +95,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 		Widget:        widgets,
 		PublicURL:     cfg.PublicURL,
 		Ready:         map[string]api.Pinger{"database": db, "nats": bus},
-		Registry:      api.NewRegistry(),
+		Registry:      registry,
 		Log:           log,
 		SecureCookies: cfg.SecureCookies(),
 		BehindProxy:   cfg.BehindProxy,

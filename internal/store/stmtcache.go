@@ -128,9 +128,21 @@ func (c cachedPool) QueryRowContext(ctx context.Context, query string, args ...a
 type cachedTx struct {
 	tx *sql.Tx
 	*statements
+	// detached: the queries ignore their context's cancellation, because
+	// the transaction is shared (groupCommit) and an interrupted statement
+	// would roll back the others' parts as well.
+	detached bool
+}
+
+func (c cachedTx) context(ctx context.Context) context.Context {
+	if c.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = c.context(ctx)
 	if st := c.prepared(query); st != nil {
 		return c.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -139,10 +151,12 @@ func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 }
 
 func (c cachedTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	ctx = c.context(ctx)
 	return c.tx.PrepareContext(ctx, query)
 }
 
 func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = c.context(ctx)
 	if st := c.prepared(query); st != nil {
 		return c.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -151,6 +165,7 @@ func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (
 }
 
 func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = c.context(ctx)
 	if st := c.prepared(query); st != nil {
 		return c.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}

@@ -59,6 +59,8 @@ type DB struct {
 	write  *sql.DB
 	// Prepared statements of each pool, on SQLite only (stmtcache.go).
 	readStmts, writeStmts *statements
+	// SQLite's writer, several transactions to a commit (groupcommit.go).
+	group *groupCommit
 }
 
 // Open connects to databaseURL when it is a postgres:// URL, otherwise to
@@ -122,7 +124,9 @@ func open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(0)
-	return &DB{Engine: SQLite, read: read, write: write, readStmts: newStatements(read), writeStmts: newStatements(write)}, nil
+	writeStmts := newStatements(write)
+	return &DB{Engine: SQLite, read: read, write: write, readStmts: newStatements(read), writeStmts: writeStmts,
+		group: newGroupCommit(write, writeStmts)}, nil
 }
 
 // Migrate applies the pending migrations of the DB's engine.
@@ -173,6 +177,9 @@ func (db *DB) SetMaxConns(n int) {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.readStmts != nil {
 		db.readStmts.close()
 		db.writeStmts.close()
@@ -204,17 +211,18 @@ func (db *DB) Read() *Queries {
 
 // Tx runs fn in one transaction and commits when fn returns nil. Errors from
 // fn and from the driver come back translated (ErrNotFound, ErrConflict).
+//
+// On SQLite, fn may share its commit with other callers' transactions
+// (groupcommit.go); it must not wait for another transaction to finish.
 func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
+	if db.group != nil {
+		return db.group.tx(ctx, fn)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	q := New(tx)
-	if db.writeStmts != nil {
-		q = New(cachedTx{tx, db.writeStmts})
-		defer db.writeStmts.prepareWanted(ctx) // once the connection is free
-	}
-	if err := fn(q); err != nil {
+	if err := fn(New(tx)); err != nil {
 		tx.Rollback()
 		return Translate(err)
 	}
@@ -222,6 +230,16 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 		return Translate(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// WriterStats counts the transactions committed on SQLite's writer and the
+// commits that wrote them (several transactions share a commit under load);
+// both zero on PostgreSQL.
+func (db *DB) WriterStats() (transactions, commits int64) {
+	if db.group == nil {
+		return 0, 0
+	}
+	return db.group.transactions.Load(), db.group.commits.Load()
 }
 
 // Write returns queries that run outside a transaction on the writer, for a
