@@ -47,7 +47,7 @@ type InboundResult struct {
 	// each commit during the measured phase (the writer groups them).
 	TransactionsPerCommit float64 `json:"transactions_per_commit,omitempty"`
 	Visitors              int     `json:"visitors"`
-	Agents       int     `json:"agents"`
+	Agents                int     `json:"agents"`
 }
 
 func (r *InboundResult) rows() [][2]string {
