@@ -112,8 +112,15 @@ func load(ctx context.Context, db *store.DB, h history, progress func(string, ..
 	out, err := l.run(h, progress)
 	if err != nil {
 		l.abort()
+		return out, err
 	}
-	return out, err
+	// The server indexes messages for search in batches as they arrive;
+	// a load takes them all in at the end.
+	progress("indexing the messages for search")
+	if _, err := db.IndexBacklog(ctx); err != nil {
+		return out, fmt.Errorf("loader: %w", err)
+	}
+	return out, nil
 }
 
 // loader batches rows per table and writes them in transactions.

@@ -143,6 +143,13 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	go engine.Run(sweepCtx, time.Second)
 	go hub.Run(sweepCtx)
 	go widgets.Run(sweepCtx)
+	// New messages reach SQLite's search index in batches (a search
+	// catches up first, so it misses none).
+	go clock.Every(sweepCtx, time.Second, func(ctx context.Context) {
+		if _, err := db.IndexMessages(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("index messages for search", "err", err)
+		}
+	})
 	go clock.Every(sweepCtx, 5*time.Second, func(ctx context.Context) {
 		if err := sequencer.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("number leftover events", "err", err)

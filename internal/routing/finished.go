@@ -101,7 +101,7 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 			return FinishedPage{}, validate.Errorf(field, "must be at most 200 bytes")
 		}
 	}
-	match, err := e.messageMatch("q", f.Q)
+	match, err := e.messageMatch(ctx, "q", f.Q)
 	if err != nil {
 		return FinishedPage{}, err
 	}

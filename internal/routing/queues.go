@@ -179,7 +179,7 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 			return QueuePage{}, validate.Errorf(field, "must be at most 200 bytes")
 		}
 	}
-	match, err := e.messageMatch("content", f.Content)
+	match, err := e.messageMatch(ctx, "content", f.Content)
 	if err != nil {
 		return QueuePage{}, err
 	}
@@ -245,7 +245,9 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 // the store's message filter: "" (no filter) when the text is blank, and a
 // validation error when it holds no letter or digit to look for (only
 // punctuation), since a search for nothing is not a search for everything.
-func (e *Engine) messageMatch(field, typed string) (string, error) {
+// The search index is brought up to date first, so that the search finds
+// every message stored before it.
+func (e *Engine) messageMatch(ctx context.Context, field, typed string) (string, error) {
 	if len(typed) > store.MaxSearchBytes {
 		return "", validate.Errorf(field, "must be at most %d bytes", store.MaxSearchBytes)
 	}
@@ -255,6 +257,9 @@ func (e *Engine) messageMatch(field, typed string) (string, error) {
 	match := e.db.MessageMatch(typed)
 	if match == "" {
 		return "", validate.Errorf(field, "must contain a letter or a digit")
+	}
+	if _, err := e.db.IndexMessages(ctx); err != nil {
+		return "", err
 	}
 	return match, nil
 }

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -94,4 +97,69 @@ func messageMatch(engine Engine, typed string) string {
 		}
 	}
 	return strings.Join(terms, " AND ")
+}
+
+// indexBatch bounds one indexing transaction, so that a backlog (after a
+// bulk import) never holds the writer for long.
+const indexBatch = 1000
+
+// IndexMessages adds the messages stored since its last run to SQLite's
+// full-text index (migration 00030) and says how many it added. Every node
+// runs it every second; a search runs it first, so that it finds every
+// message stored before it started. On PostgreSQL the index follows each
+// message in its own transaction and there is nothing to do.
+func (db *DB) IndexMessages(ctx context.Context) (int, error) {
+	return db.indexMessages(ctx, indexBatch)
+}
+
+// IndexBacklog is IndexMessages in one transaction, however many messages
+// are pending: for bulk loads, before the server starts.
+func (db *DB) IndexBacklog(ctx context.Context) (int, error) {
+	return db.indexMessages(ctx, math.MaxInt32)
+}
+
+func (db *DB) indexMessages(ctx context.Context, batch int) (int, error) {
+	if db.Engine != SQLite {
+		return 0, nil
+	}
+	total := 0
+	for {
+		// Nothing pending costs a read, not a write transaction.
+		var last, newest int64
+		if err := db.read.QueryRowContext(ctx, `SELECT (SELECT last_id FROM messages_fts_indexed WHERE id = 1),
+			COALESCE((SELECT MAX(id) FROM messages), 0)`).Scan(&last, &newest); err != nil {
+			return total, fmt.Errorf("messages to index: %w", err)
+		}
+		if newest <= last {
+			return total, nil
+		}
+		var n int64
+		err := db.Tx(ctx, func(q *Queries) error {
+			var from, upto int64
+			if err := q.db.QueryRowContext(ctx, `SELECT last_id FROM messages_fts_indexed WHERE id = 1`).Scan(&from); err != nil {
+				return err
+			}
+			if err := q.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), $1) FROM
+				(SELECT id FROM messages WHERE id > $1 ORDER BY id LIMIT $2)`, from, batch).Scan(&upto); err != nil {
+				return err
+			}
+			res, err := q.db.ExecContext(ctx, `INSERT INTO messages_fts (rowid, body)
+				SELECT id, body FROM messages WHERE id > $1 AND id <= $2`, from, upto)
+			if err != nil {
+				return err
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return err
+			}
+			_, err = q.db.ExecContext(ctx, `UPDATE messages_fts_indexed SET last_id = $1 WHERE id = 1`, upto)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("index messages for search: %w", err)
+		}
+		total += int(n)
+		if n < int64(batch) {
+			return total, nil
+		}
+	}
 }

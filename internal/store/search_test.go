@@ -76,6 +76,9 @@ func (f *searchFixture) find(typed string) []int64 {
 	if match == "" {
 		f.t.Fatalf("%q holds no word", typed)
 	}
+	if _, err := f.db.IndexMessages(context.Background()); err != nil {
+		f.t.Fatalf("index messages before searching %q: %v", typed, err)
+	}
 	rows, err := f.db.SQLRead().Query("SELECT f.rowid FROM messages_fts($1) f ORDER BY f.rowid", match)
 	if err != nil {
 		f.t.Fatalf("search %q (match %q): %v", typed, match, err)
@@ -199,6 +202,51 @@ func TestMessageSearchFollowsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.want("fogao", other)
+
+		// Edited or deleted before the index took them in (SQLite indexes
+		// in batches): the index gets the current text, and nothing of the
+		// deleted one.
+		edited := f.write("Chaleira quebrada")
+		gone := f.write("Torradeira nova")
+		if _, err := w.ExecContext(ctx, "UPDATE messages SET body = $1 WHERE id = $2", "Cafeteira quebrada", edited); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.ExecContext(ctx, "DELETE FROM messages WHERE id = $1", gone); err != nil {
+			t.Fatal(err)
+		}
+		f.want("chaleira")
+		f.want("cafeteira", edited)
+		f.want("torradeira")
+		f.want("quebrada", edited)
+	})
+}
+
+// SQLite indexes new messages in batches: a backlog larger than a batch is
+// taken in several, and nothing is indexed twice.
+func TestIndexMessagesTakesABacklogInBatches(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		f := newSearchFixture(t, db)
+		ctx := context.Background()
+		var ids []int64
+		for i := range 2500 {
+			ids = append(ids, f.write(fmt.Sprintf("pedido %d", i)))
+		}
+		n, err := db.IndexMessages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 2500
+		if db.Engine == store.Postgres {
+			want = 0 // its index follows each message at once
+		}
+		if n != want {
+			t.Fatalf("indexed %d messages, want %d", n, want)
+		}
+		if n, err := db.IndexMessages(ctx); err != nil || n != 0 {
+			t.Fatalf("second run indexed %d (%v), want 0", n, err)
+		}
+		f.want("pedido", ids...)
+		f.want("2499", ids[2499])
 	})
 }
 
@@ -263,6 +311,9 @@ func TestEmptyMessageMatchDoesNotFilter(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		f := newSearchFixture(t, db)
 		f.write("olá")
+		if _, err := db.IndexMessages(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		for match, want := range map[string]int{"": 1, db.MessageMatch("geladeira"): 0, db.MessageMatch("ola"): 1} {
 			rows, err := db.Read().ListQueueOldest(context.Background(), store.ListQueueOldestParams{
 				AccountID: f.account, DepartmentID: f.department, MessageMatch: match,
