@@ -81,7 +81,7 @@ func (s *Sequencer) Sweep(ctx context.Context) error {
 func (s *Sequencer) number(ctx context.Context, accountID int64) error {
 	for {
 		var numbered []Stored
-		err := s.db.Tx(ctx, func(q *store.Queries) error {
+		err := s.db.TxFirst(ctx, func(q *store.Queries) error {
 			numbered = numbered[:0]
 			last, err := q.LockEventCounter(ctx, accountID)
 			if err != nil {

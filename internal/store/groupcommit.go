@@ -27,6 +27,9 @@ type groupCommit struct {
 	db    *sql.DB
 	stmts *statements
 	queue chan *groupTx
+	// first is the queue of transactions that go ahead of the others
+	// (DB.TxFirst).
+	first chan *groupTx
 	// max and span bound a group (groupMax, groupSpan; tests change them).
 	max  int
 	span time.Duration
@@ -59,7 +62,7 @@ const (
 var errClosed = errors.New("database is closed")
 
 func newGroupCommit(db *sql.DB, stmts *statements) *groupCommit {
-	g := &groupCommit{db: db, stmts: stmts, queue: make(chan *groupTx), max: groupMax, span: groupSpan, stop: make(chan struct{}), done: make(chan struct{})}
+	g := &groupCommit{db: db, stmts: stmts, queue: make(chan *groupTx), first: make(chan *groupTx), max: groupMax, span: groupSpan, stop: make(chan struct{}), done: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -68,10 +71,10 @@ func newGroupCommit(db *sql.DB, stmts *statements) *groupCommit {
 // before the writer takes fn gives up; once taken, fn runs to its end (its
 // queries ignore the cancellation: SQLite's interrupt would roll back the
 // whole group, not only fn's part).
-func (g *groupCommit) tx(ctx context.Context, fn func(q *Queries) error) error {
+func (g *groupCommit) tx(ctx context.Context, queue chan *groupTx, fn func(q *Queries) error) error {
 	t := &groupTx{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
-	case g.queue <- t:
+	case queue <- t:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-g.stop:
@@ -94,9 +97,14 @@ func (g *groupCommit) run() {
 	for {
 		var first *groupTx
 		select {
-		case first = <-g.queue:
-		case <-g.stop:
-			return
+		case first = <-g.first:
+		default:
+			select {
+			case first = <-g.first:
+			case first = <-g.queue:
+			case <-g.stop:
+				return
+			}
 		}
 		g.group(first)
 	}
@@ -210,14 +218,31 @@ func rollbackTo(tx *sql.Tx) error {
 func (g *groupCommit) newcomers(first *groupTx) []*groupTx {
 	waiting := []*groupTx{first}
 	for len(waiting) < g.max {
-		select {
-		case t := <-g.queue:
-			waiting = append(waiting, t)
-		default:
-			return waiting
+		t := g.waiting()
+		if t == nil {
+			break
 		}
+		waiting = append(waiting, t)
 	}
 	return waiting
+}
+
+// waiting is the next transaction waiting, those sent with TxFirst before
+// the others; nil if none is.
+func (g *groupCommit) waiting() *groupTx {
+	select {
+	case t := <-g.first:
+		return t
+	default:
+	}
+	select {
+	case t := <-g.first:
+		return t
+	case t := <-g.queue:
+		return t
+	default:
+		return nil
+	}
 }
 
 // newcomer is the next transaction waiting, if the group may take it.
@@ -225,12 +250,7 @@ func (g *groupCommit) newcomer(n int, start time.Time) *groupTx {
 	if n >= g.max || time.Since(start) > g.span {
 		return nil
 	}
-	select {
-	case t := <-g.queue:
-		return t
-	default:
-		return nil
-	}
+	return g.waiting()
 }
 
 // fail ends the group without committing: every transaction in it fails.

@@ -228,3 +228,29 @@ func TestTransactionsAfterCloseFail(t *testing.T) {
 		t.Fatalf("Tx after Close: %v, want errClosed", err)
 	}
 }
+
+func TestTxFirstGoesAheadOfTheWaitingTransactions(t *testing.T) {
+	db := openSQLite(t)
+	db.group.span = time.Minute
+	release, holder := holdWriter(t, db)
+	var mu sync.Mutex
+	var order []string
+	ran := func(who string) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, who)
+	}
+	wg := queued(20, func(i int) {
+		db.Tx(context.Background(), func(q *Queries) error { ran("queued"); return nil })
+	})
+	firstDone := queued(1, func(int) {
+		db.TxFirst(context.Background(), func(q *Queries) error { ran("first"); return nil })
+	})
+	release()
+	wg.Wait()
+	firstDone.Wait()
+	<-holder
+	if len(order) != 21 || order[0] != "first" {
+		t.Fatalf("ran in order %v; want the TxFirst transaction before the 20 queued ones", order)
+	}
+}
