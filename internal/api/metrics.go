@@ -38,8 +38,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // RegisterWriter exports what SQLite's single writer did: transactions
 // committed, and the commits that wrote them. Their ratio is how many
 // transactions share a commit under load (store's group commit).
-func RegisterWriter(reg prometheus.Registerer, stats func() (transactions, commits int64)) {
+func RegisterWriter(reg prometheus.Registerer, stats func() (transactions, commits int64), backlog func() int) {
 	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "atende_db_writer_backlog",
+			Help: "Write transactions waiting for SQLite's writer now.",
+		}, func() float64 { return float64(backlog()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "atende_db_transactions_total",
 			Help: "Write transactions committed on SQLite's writer.",

@@ -663,7 +663,8 @@ func TestVisitorSocketRefusesOversizeFramesAndFloodsWithAReason(t *testing.T) {
 		}
 
 		// A flood of messages: the bucket's burst goes through, the rest is
-		// refused with rate_limited and when to try again, and not stored.
+		// refused with rate_limited, when to try again and which message
+		// (the widget sends it again then), and not stored.
 		v, w := d.visit(ch.PublicKey, "", nil)
 		v.next("synced")
 		burst := webchat.DefaultLimits.Message.Burst
@@ -680,6 +681,9 @@ func TestVisitorSocketRefusesOversizeFramesAndFloodsWithAReason(t *testing.T) {
 			case f["type"] == "ack":
 				acks++
 			case f["type"] == "error" && f["code"] == "rate_limited" && f["retry_after"].(float64) >= 1:
+				if id, _ := f["client_id"].(string); !strings.HasPrefix(id, "f") {
+					t.Fatalf("refusal without the message's client_id: %v", f)
+				}
 				limited++
 			case f["type"] == "error":
 				t.Fatalf("unexpected error: %v", f)

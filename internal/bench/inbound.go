@@ -33,6 +33,11 @@ type InboundResult struct {
 	// Unacknowledged is the part of Errors that the server neither stored
 	// nor refused.
 	Unacknowledged int64 `json:"unacknowledged"`
+	// Resent: times the server could not store a message at once (error
+	// unavailable) and the visitor sent it again later, as the widget
+	// does. Not errors by themselves: what never got stored is counted in
+	// Unacknowledged.
+	Resent int64 `json:"resent"`
 	// Reconnects: visitor sockets the server dropped for reading too
 	// slowly, which the visitors opened again (as the widget does).
 	Reconnects int `json:"reconnects"`
@@ -57,6 +62,7 @@ func (r *InboundResult) rows() [][2]string {
 		{"sent / received", fmt.Sprintf("%d / %d", r.Sent, r.Received)},
 		{"lost / duplicated", fmt.Sprintf("%d / %d", r.Lost, r.Duplicated)},
 		{"errors", fmt.Sprintf("%d (%d never acknowledged)", r.Errors, r.Unacknowledged)},
+		{"resent (unavailable)", fmt.Sprint(r.Resent)},
 		{"visitor reconnects", fmt.Sprint(r.Reconnects)},
 		{"server", fmt.Sprintf("%.1f MB RSS, %.1f s CPU", r.ServerRSSMB, r.ServerCPUS)},
 		{"transactions per commit", fmt.Sprintf("%.2f", r.TransactionsPerCommit)},
@@ -78,6 +84,7 @@ type inboundTrack struct {
 	arrived  map[int64]time.Time  // message id → first arrival at an agent
 	arrivals map[int64]int
 	sent     atomic.Int64
+	resent   atomic.Int64
 	errors   atomic.Int64
 	lastErr  atomic.Value
 	maxLag   atomic.Int64
@@ -197,6 +204,11 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 				t.acked[messageID] = sent
 			}
 			t.mu.Unlock()
+		},
+		resent: func(v *visitor, clientID string) {
+			if measuring.Load() {
+				t.resent.Add(1)
+			}
 		},
 		refused: func(v *visitor, code, message string) {
 			if measuring.Load() {
@@ -336,6 +348,7 @@ func runInbound(ctx context.Context, r *runner, args []string) (result, error) {
 		}
 	}
 	res.Unacknowledged = int64(len(t.sentAt))
+	res.Resent = t.resent.Load()
 	t.mu.Unlock()
 	res.Sent = t.sent.Load()
 	res.Errors = t.errors.Load() + res.Unacknowledged

@@ -96,6 +96,10 @@ type visitorHandler struct {
 	conversation func(v *visitor, protocol, status string, at time.Time)
 	// refused: an error frame.
 	refused func(v *visitor, code, message string)
+	// resent: the server could not store the visitor's message clientID
+	// now (error unavailable); the visitor sends it again after
+	// retry_after (2 s if not given), as the widget does.
+	resent func(v *visitor, clientID string)
 }
 
 // visitor is one person on the bench's site with the chat widget open. Like
@@ -306,6 +310,28 @@ func (v *visitor) read(conn *websocket.Conn, welcome chan<- error) error {
 				h.conversation(v, f.Conversation.Protocol, f.Conversation.Status, at)
 			}
 		case "error":
+			v.mu.Lock()
+			body, pending := v.unacked[f.ClientID]
+			v.mu.Unlock()
+			if pending && f.Code == "unavailable" {
+				if h.resent != nil {
+					h.resent(v, f.ClientID)
+				}
+				id, after := f.ClientID, 2*time.Second
+				if f.RetryAfter > 0 {
+					after = time.Duration(f.RetryAfter) * time.Second
+				}
+				time.AfterFunc(after, func() {
+					v.mu.Lock()
+					_, still := v.unacked[id]
+					c := v.conn
+					v.mu.Unlock()
+					if still && !v.closed.Load() {
+						v.write(context.Background(), c, map[string]string{"type": "message", "client_id": id, "body": body})
+					}
+				})
+				continue
+			}
 			var text string
 			json.Unmarshal(f.Message, &text)
 			if welcome != nil && f.Code != "bad_signature" {

@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stdio IO) error {
 	files := attachment.New(db, clk, attachment.Dir(cfg.Attachments()), int64(cfg.MaxAttachmentMB)<<20, log)
 	registry := api.NewRegistry()
 	if db.Engine == store.SQLite {
-		api.RegisterWriter(registry, db.WriterStats)
+		api.RegisterWriter(registry, db.WriterStats, db.WriterBacklog)
 	}
 	widgets := webchat.NewGateway(db, clk, engine, channel.NewReceiver(db, clk, engine), hub, files, webchat.DefaultLimits, log)
 	handler := api.New(api.Deps{

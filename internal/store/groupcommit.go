@@ -33,8 +33,9 @@ type groupCommit struct {
 	// max and span bound a group (groupMax, groupSpan; tests change them).
 	max  int
 	span time.Duration
-	// commits and transactions count what the writer did, for /metrics.
-	commits, transactions atomic.Int64
+	// commits and transactions count what the writer did, for /metrics;
+	// backlog is how many transactions wait for it now.
+	commits, transactions, backlog atomic.Int64
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -73,11 +74,15 @@ func newGroupCommit(db *sql.DB, stmts *statements) *groupCommit {
 // whole group, not only fn's part).
 func (g *groupCommit) tx(ctx context.Context, queue chan *groupTx, fn func(q *Queries) error) error {
 	t := &groupTx{ctx: ctx, fn: fn, done: make(chan struct{})}
+	g.backlog.Add(1)
 	select {
 	case queue <- t:
+		g.backlog.Add(-1)
 	case <-ctx.Done():
+		g.backlog.Add(-1)
 		return ctx.Err()
 	case <-g.stop:
+		g.backlog.Add(-1)
 		return errClosed
 	}
 	<-t.done

@@ -244,6 +244,15 @@ func (db *DB) TxFirst(ctx context.Context, fn func(q *Queries) error) error {
 	return db.Tx(ctx, fn)
 }
 
+// WriterBacklog is how many transactions wait for SQLite's writer now (0 on
+// PostgreSQL, where transactions run side by side); /metrics exports it.
+func (db *DB) WriterBacklog() int {
+	if db.group == nil {
+		return 0
+	}
+	return int(db.group.backlog.Load())
+}
+
 // WriterStats counts the transactions committed on SQLite's writer and the
 // commits that wrote them (several transactions share a commit under load);
 // both zero on PostgreSQL.

@@ -156,7 +156,7 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 			err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
 		}
 		if err != nil {
-			s.refuse(ctx, err)
+			s.refuse(ctx, err, "")
 			return sock.Close(CloseNoHello, "hello expected")
 		}
 		if err := s.hello(ctx, f); err != nil {
@@ -303,11 +303,14 @@ type errorFrame struct {
 	Message    string `json:"message"`
 	Field      string `json:"field,omitempty"`
 	RetryAfter int    `json:"retry_after,omitempty"`
+	// ClientID names the refused message, when a message was refused.
+	ClientID string `json:"client_id,omitempty"`
 }
 
-// refuse answers a refused frame with its reason.
-func (s *session) refuse(ctx context.Context, err error) error {
-	e := errorFrame{Type: "error", Code: "unavailable", Message: "could not do it now; try again"}
+// refuse answers a refused frame with its reason; clientID is the refused
+// message's, if it was one.
+func (s *session) refuse(ctx context.Context, err error, clientID string) error {
+	e := errorFrame{Type: "error", Code: "unavailable", Message: "could not do it now; try again", ClientID: clientID}
 	var fe *FrameError
 	var inv *validate.Error
 	var limited *RateLimited
@@ -416,7 +419,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 	if f.Identity != nil {
 		if VerifyIdentity(s.ch.IdentitySecret, f.Identity.Email, f.Identity.Signature) {
 			if err := s.identify(ctx, f.Identity.Name, f.Identity.Email, "", true); err != nil {
-				s.refuse(ctx, err)
+				s.refuse(ctx, err, "")
 			}
 		} else {
 			s.send(ctx, errorFrame{Type: "error", Code: "bad_signature", Message: "the identity signature does not match the e-mail"})
@@ -858,11 +861,11 @@ func (s *session) frame(ctx context.Context, data []byte) error {
 	// Every frame costs something (a pong at least): past the bucket they
 	// are all refused, and the refusals close the socket.
 	if err := s.allow("frame", s.g.limits.Frame, Limit{}); err != nil {
-		return s.refuse(ctx, err)
+		return s.refuse(ctx, err, "")
 	}
 	f, err := DecodeFrame(data)
 	if err != nil {
-		return s.refuse(ctx, err)
+		return s.refuse(ctx, err, "")
 	}
 	switch f.Type {
 	case FrameHello:
@@ -881,7 +884,7 @@ func (s *session) frame(ctx context.Context, data []byte) error {
 		err = s.dismiss(ctx, f.InvitationID)
 	}
 	if err != nil {
-		return s.refuse(ctx, err)
+		return s.refuse(ctx, err, f.ClientID)
 	}
 	return nil
 }

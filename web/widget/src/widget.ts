@@ -54,6 +54,8 @@ interface Pending {
   body: string;
   attachments: string[];
   el: HTMLElement;
+  // The frame as first sent (with the pre-chat form or the invitation).
+  frame: Record<string, unknown>;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -309,7 +311,7 @@ function start(el: HTMLScriptElement) {
       case "synced":
         seq(f);
         synced = true;
-        for (const p of pending.values()) frame({ type: "message", client_id: p.client_id, body: p.body, attachments: p.attachments });
+        for (const p of pending.values()) frame(p.frame);
         render();
         break;
       case "message":
@@ -344,9 +346,19 @@ function start(el: HTMLScriptElement) {
         clearTimeout(typingTimer);
         typingTimer = window.setTimeout(() => (typing.hidden = true), 4000);
         break;
-      case "error":
+      case "error": {
+        // A message Atende could not take now (busy, or over the limit) is
+        // sent again when it says; its client id keeps it from being
+        // stored twice.
+        const p = f.client_id ? pending.get(f.client_id) : undefined;
+        if (p && (f.code === "unavailable" || f.code === "rate_limited")) {
+          setTimeout(() => {
+            if (pending.has(p.client_id) && synced) frame(p.frame);
+          }, (f.retry_after || 2) * 1000);
+        }
         if (f.code === "rate_limited" || f.code === "invalid" || f.code === "not_allowed") showNotice(f.code === "rate_limited" ? t.slowDown : f.message);
         break;
+      }
     }
   }
 
@@ -557,7 +569,7 @@ function start(el: HTMLScriptElement) {
       if (invitation) f.invitation_id = invitation.id;
     }
     const el = bubble("visitor pending", label, t.sending);
-    pending.set(id, { client_id: id, body, attachments, el });
+    pending.set(id, { client_id: id, body, attachments, el, frame: f });
     if (synced) frame(f);
     render();
   }
