@@ -49,36 +49,21 @@ func compute(now time.Time, c store.Conversation, events []store.ConversationEve
 	}
 	m.TTA = end.Sub(c.OpenedAt)
 
-	// Queue wait and handling: walk the events, tracking who holds it.
-	var firstQueued, firstAssigned, heldSince time.Time
-	var holder int64
+	// Queue wait and handling, from who held the conversation when.
+	holds := Holds(events)
+	for _, h := range holds {
+		m.Handling[h.AgentID] += h.Duration(end)
+	}
 	for _, e := range events {
-		if firstQueued.IsZero() && Status(e.ToStatus) == Queued {
-			firstQueued = e.At
-		}
-		to := int64(0)
-		if Status(e.ToStatus).Assigned() && e.ToAgentID.Valid {
-			to = e.ToAgentID.Int64
-		}
-		if to == holder {
+		if Status(e.ToStatus) != Queued {
 			continue
 		}
-		if holder != 0 {
-			m.Handling[holder] += e.At.Sub(heldSince)
+		firstAssigned := end
+		if len(holds) > 0 {
+			firstAssigned = holds[0].Start
 		}
-		holder, heldSince = to, e.At
-		if to != 0 && firstAssigned.IsZero() {
-			firstAssigned = e.At
-		}
-	}
-	if holder != 0 {
-		m.Handling[holder] += end.Sub(heldSince)
-	}
-	if !firstQueued.IsZero() {
-		if firstAssigned.IsZero() {
-			firstAssigned = end
-		}
-		m.QueueWait = firstAssigned.Sub(firstQueued)
+		m.QueueWait = firstAssigned.Sub(e.At)
+		break
 	}
 
 	// Responses: each agent reply answers the customer messages since the
@@ -105,4 +90,59 @@ func compute(now time.Time, c store.Conversation, events []store.ConversationEve
 		m.TMR = total / time.Duration(m.Responses)
 	}
 	return m
+}
+
+// Hold is one stretch of an agent holding a conversation (active, waiting
+// or inactive in their hands): from the event that gave it to them to the
+// event that took it away.
+type Hold struct {
+	AgentID int64
+	// Start is when they got it; StartKind the event that gave it (accepted,
+	// assigned, pulled, transferred, invited…) and From who held it just
+	// before (0 when it came from a queue).
+	Start     time.Time
+	StartKind string
+	From      int64
+	// End is when it left them, zero while they still hold it; EndKind the
+	// event that took it (transferred, returned_to_queue, closed,
+	// abandoned…) and EndActor who caused it (0 for the system).
+	End      time.Time
+	EndKind  string
+	EndActor int64
+}
+
+// Duration is how long the hold lasted, or has lasted by end when it has
+// not ended.
+func (h Hold) Duration(end time.Time) time.Duration {
+	if !h.End.IsZero() {
+		end = h.End
+	}
+	return end.Sub(h.Start)
+}
+
+// Holds walks a conversation's events, in order, into who held it when.
+// Metrics (handling per agent) and agents' day summaries are both read from
+// here, so they agree. A move that keeps the same agent (active to waiting,
+// inactive to active) does not end a hold.
+func Holds(events []store.ConversationEvent) []Hold {
+	var holds []Hold
+	var holder int64
+	for _, e := range events {
+		to := int64(0)
+		if Status(e.ToStatus).Assigned() && e.ToAgentID.Valid {
+			to = e.ToAgentID.Int64
+		}
+		if to == holder {
+			continue
+		}
+		if holder != 0 {
+			h := &holds[len(holds)-1]
+			h.End, h.EndKind, h.EndActor = e.At, e.Kind, e.ActorID.Int64
+		}
+		if to != 0 {
+			holds = append(holds, Hold{AgentID: to, Start: e.At, StartKind: e.Kind, From: holder})
+		}
+		holder = to
+	}
+	return holds
 }
