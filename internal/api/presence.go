@@ -31,3 +31,13 @@ func (s *Server) setPresence(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	return s.getPresence(w, r, p)
 }
+
+// myDay answers the caller's day in numbers: today, or ?date=YYYY-MM-DD.
+func (s *Server) myDay(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	day, err := s.engine.MyDay(r.Context(), p, r.URL.Query().Get("date"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, day)
+	return nil
+}

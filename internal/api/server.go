@@ -144,6 +144,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/api/v1/auth/login", Public: true, handler: s.login},
 		{Method: "POST", Path: "/api/v1/auth/logout", handler: s.logout},
 		{Method: "GET", Path: "/api/v1/me", handler: s.me},
+		{Method: "GET", Path: "/api/v1/me/day", handler: s.myDay},
 		{Method: "GET", Path: "/api/v1/ws", handler: s.websocket},
 		{Method: "GET", Path: "/api/v1/events/last", handler: s.lastEventSeq},
 

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atende/atende/internal/events"
+	"github.com/atende/atende/internal/routing"
 	"github.com/atende/atende/internal/store"
 	"github.com/atende/atende/internal/store/storetest"
 )
@@ -91,6 +93,79 @@ func TestLastEventSeqIsWhereTheStreamGoesOn(t *testing.T) {
 		otto.do("GET", "/api/v1/events/last", nil).want(http.StatusOK).decode(&others)
 		if after.Seq <= before.Seq || others.Seq != 0 {
 			t.Fatalf("sequence %d then %d after Caio (%d) got ready; other account %d, want it to grow and the other's 0", before.Seq, after.Seq, caioID, others.Seq)
+		}
+	})
+}
+
+// "My day" comes from the server, from the conversation events: Caio
+// started a conversation and transferred it to Bia, who closed it; it
+// counts as started and transferred away for Caio, as received and
+// concluded for Bia. The day is São Paulo's.
+func TestMyDayCountsATransferredConversationForWhoStartedIt(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		d := newDesk(t, db)
+		_, ana := d.staff("acme", "Ana", "admin")
+		caioID, caio := d.staff("acme", "Caio", "agent")
+		biaID, bia := d.staff("acme", "Bia", "agent")
+		s := offerRouting
+		s.OfferMode = routing.DirectMode
+		vendas := d.department(ana, "Vendas", s, caioID, biaID)
+		ch := d.channel(d.accountOf(caioID), vendas, "WhatsApp")
+		// The desk's clock: 09:00 UTC on 21 November, 06:00 in São Paulo.
+		caio.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
+		kept := d.writes(ch, "+5511900000301", "Alice", "oi").ConversationID
+		moved := d.writes(ch, "+5511900000302", "Bruno", "oi").ConversationID
+		d.clock.Advance(4 * time.Minute)
+		caio.do("POST", "/api/v1/conversations/"+itoa(kept)+"/close", map[string]any{}).want(http.StatusNoContent)
+		bia.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
+		d.clock.Advance(2 * time.Minute)
+		caio.do("POST", "/api/v1/conversations/"+itoa(moved)+"/transfer", map[string]any{"agent_id": biaID}).want(http.StatusNoContent)
+		d.clock.Advance(55 * time.Minute) // 07:01
+		bia.do("POST", "/api/v1/conversations/"+itoa(moved)+"/close", map[string]any{}).want(http.StatusNoContent)
+
+		type hour struct {
+			Hour            int
+			Started         int
+			Concluded       int
+			TransferredAway int `json:"transferred_away"`
+		}
+		type day struct {
+			Date            string
+			TimeZone        string `json:"time_zone"`
+			Started         int
+			Received        int
+			Concluded       int
+			TransferredAway int `json:"transferred_away"`
+			Handled         int
+			AverageHandling int64  `json:"average_handling"`
+			ByHour          []hour `json:"by_hour"`
+		}
+		var mine, hers day
+		caio.do("GET", "/api/v1/me/day", nil).want(http.StatusOK).decode(&mine)
+		if mine.Date != "2026-11-21" || mine.TimeZone != "America/Sao_Paulo" || mine.Started != 2 || mine.Received != 0 ||
+			mine.Concluded != 1 || mine.TransferredAway != 1 || mine.Handled != 2 || mine.AverageHandling != 5*60 || len(mine.ByHour) != 24 {
+			t.Fatalf("Caio's day: %+v", mine)
+		}
+		if h := mine.ByHour[6]; h != (hour{Hour: 6, Started: 2, Concluded: 1, TransferredAway: 1}) {
+			t.Fatalf("Caio's 6 o'clock: %+v", h)
+		}
+		bia.do("GET", "/api/v1/me/day", nil).want(http.StatusOK).decode(&hers)
+		if hers.Started != 0 || hers.Received != 1 || hers.Concluded != 1 || hers.TransferredAway != 0 || hers.Handled != 1 || hers.AverageHandling != 55*60 {
+			t.Fatalf("Bia's day: %+v", hers)
+		}
+		if h := hers.ByHour[7]; h.Concluded != 1 {
+			t.Fatalf("Bia's 7 o'clock: %+v", h)
+		}
+		var before day
+		caio.do("GET", "/api/v1/me/day?date=2026-11-20", nil).want(http.StatusOK).decode(&before)
+		if before.Date != "2026-11-20" || before.Started+before.Concluded+before.Handled != 0 {
+			t.Fatalf("Caio's day before: %+v", before)
+		}
+		for _, bad := range []string{"2026-11-22", "amanhã"} {
+			res := caio.do("GET", "/api/v1/me/day?date="+bad, nil).wantError(http.StatusUnprocessableEntity, "invalid")
+			if !strings.Contains(string(res.body), `"field":"date"`) {
+				t.Fatalf("date %s: %s", bad, res.body)
+			}
 		}
 	})
 }

@@ -41,7 +41,10 @@ type Options struct {
 	// Outbox is notified once a change that queued outbound messages
 	// commits (the relay's wake-up); nil leaves them to the relay's tick.
 	Outbox Notifier
-	Log    *slog.Logger
+	// Location is where agents' days start and end (MyDay); nil is
+	// DefaultTimeZone.
+	Location *time.Location
+	Log      *slog.Logger
 }
 
 // DefaultOptions: 60 s grace, capacity 5.
@@ -79,6 +82,15 @@ func New(db *store.DB, clk clock.Clock, opts Options) *Engine {
 	}
 	if opts.DefaultCapacity == 0 {
 		opts.DefaultCapacity = DefaultOptions.DefaultCapacity
+	}
+	if opts.Location == nil {
+		// The zone database is in the binary (myday.go), so this never
+		// fails.
+		loc, err := time.LoadLocation(DefaultTimeZone)
+		if err != nil {
+			panic(err)
+		}
+		opts.Location = loc
 	}
 	log := opts.Log
 	if log == nil {

@@ -440,6 +440,72 @@ func (q *Queries) ListAgentConversations(ctx context.Context, agentID sql.NullIn
 	return items, nil
 }
 
+const listAgentDayEvents = `-- name: ListAgentDayEvents :many
+SELECT e.id, e.account_id, e.conversation_id, e.kind, e.from_status, e.to_status, e.actor_id, e.from_agent_id, e.to_agent_id, e.department_id, e.reason, e.at FROM conversation_events e
+WHERE e.conversation_id IN (
+        SELECT d.conversation_id FROM conversation_events d
+        WHERE d.to_agent_id = $1 AND d.at >= $2 AND d.at < $3
+          AND +d.account_id = $4
+        UNION
+        SELECT d.conversation_id FROM conversation_events d
+        WHERE d.from_agent_id = $1 AND d.at >= $2 AND d.at < $3
+          AND +d.account_id = $4)
+ORDER BY e.conversation_id, e.id
+`
+
+type ListAgentDayEventsParams struct {
+	AgentID   sql.NullInt64
+	FromAt    time.Time
+	ToAt      time.Time
+	AccountID int64
+}
+
+// Every event of the conversations an agent was given or lost (or was
+// offered) between from_at and to_at, by conversation and in order: what
+// the agent's day is read from. The events are found by agent on migration
+// 00031's indexes; the unary plus on account_id keeps SQLite (no statistics)
+// from walking the account's whole day by (account_id, at) instead.
+func (q *Queries) ListAgentDayEvents(ctx context.Context, arg ListAgentDayEventsParams) ([]ConversationEvent, error) {
+	rows, err := q.db.QueryContext(ctx, listAgentDayEvents,
+		arg.AgentID,
+		arg.FromAt,
+		arg.ToAt,
+		arg.AccountID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConversationEvent{}
+	for rows.Next() {
+		var i ConversationEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.AccountID,
+			&i.ConversationID,
+			&i.Kind,
+			&i.FromStatus,
+			&i.ToStatus,
+			&i.ActorID,
+			&i.FromAgentID,
+			&i.ToAgentID,
+			&i.DepartmentID,
+			&i.Reason,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAgentOffers = `-- name: ListAgentOffers :many
 SELECT id, account_id, protocol, channel_id, department_id, contact_id, agent_id, status, version, subject, priority, out_of_hours, case_id, offer_agent_id, offer_expires_at, preferred_agent_id, close_reason_id, resolved, external_protocol, last_seq, opened_at, queued_at, assigned_at, first_response_at, last_customer_at, last_agent_at, closed_at, updated_at FROM conversations WHERE offer_agent_id = $1 AND status = 'queued' ORDER BY id
 `

@@ -102,3 +102,20 @@ RETURNING *;
 
 -- name: SetExternalProtocolRequired :exec
 UPDATE accounts SET external_protocol_required = $2 WHERE id = $1;
+
+-- name: ListAgentDayEvents :many
+-- Every event of the conversations an agent was given or lost (or was
+-- offered) between from_at and to_at, by conversation and in order: what
+-- the agent's day is read from. The events are found by agent on migration
+-- 00031's indexes; the unary plus on account_id keeps SQLite (no statistics)
+-- from walking the account's whole day by (account_id, at) instead.
+SELECT e.* FROM conversation_events e
+WHERE e.conversation_id IN (
+        SELECT d.conversation_id FROM conversation_events d
+        WHERE d.to_agent_id = sqlc.arg(agent_id) AND d.at >= sqlc.arg(from_at) AND d.at < sqlc.arg(to_at)
+          AND +d.account_id = sqlc.arg(account_id)
+        UNION
+        SELECT d.conversation_id FROM conversation_events d
+        WHERE d.from_agent_id = sqlc.arg(agent_id) AND d.at >= sqlc.arg(from_at) AND d.at < sqlc.arg(to_at)
+          AND +d.account_id = sqlc.arg(account_id))
+ORDER BY e.conversation_id, e.id;
