@@ -263,15 +263,6 @@ func (s *Server) setConversationContact(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-func (s *Server) listTags(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	tags, err := s.engine.TagCatalogue(r.Context(), p, r.URL.Query().Get("q"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
-	return nil
-}
-
 // transferTargets lists who "@" may transfer the conversation to now.
 func (s *Server) transferTargets(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id, err := pathID(r, "id")

@@ -206,6 +206,9 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: "/api/v1/attachments/{id}", handler: s.downloadAttachment},
 
 		{Method: "GET", Path: "/api/v1/tags", handler: s.listTags},
+		{Method: "POST", Path: "/api/v1/tags", handler: s.createTag},
+		{Method: "PATCH", Path: "/api/v1/tags/{id}", handler: s.renameTag},
+		{Method: "DELETE", Path: "/api/v1/tags/{id}", handler: s.deleteTag},
 
 		{Method: "GET", Path: "/api/v1/close-reasons", handler: s.listCloseReasons},
 		{Method: "POST", Path: "/api/v1/close-reasons", handler: s.createCloseReason},

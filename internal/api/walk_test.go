@@ -44,6 +44,11 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		caio.do("POST", conv+"/messages", map[string]any{"attachment_ids": []string{file.ID}}).want(http.StatusCreated)
 		var c conversationView
 		caio.do("GET", conv, nil).want(http.StatusOK).decode(&c)
+		var catalogue struct{ Tags []struct{ ID int64 } }
+		caio.do("GET", "/api/v1/tags", nil).want(http.StatusOK).decode(&catalogue)
+		if len(catalogue.Tags) != 1 {
+			t.Fatalf("the tag catalogue: %+v", catalogue)
+		}
 		var token, pause, reason, canned struct{ ID int64 }
 		ana.do("POST", "/api/v1/tokens", map[string]string{"name": "token-ACME"}).want(http.StatusCreated).decode(&token)
 		ana.do("POST", "/api/v1/pause-reasons", map[string]string{"name": "Pausa-ACME"}).want(http.StatusCreated).decode(&pause)
@@ -76,7 +81,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		ids := map[string]int64{
 			"/users/{id}": caioID, "/departments/{id}": vendas, "/tokens/{id}": token.ID, "/pause-reasons/{id}": pause.ID,
 			"/close-reasons/{id}": reason.ID, "/conversations/{id}": r.ConversationID, "/contacts/{id}": r.ContactID,
-			"/canned-responses/{id}": canned.ID, "/channels/{id}": site.ID, "/visitors/{id}": visitor.ID, "{user_id}": caioID, "{department_id}": vendas, "{contact_id}": r.ContactID,
+			"/canned-responses/{id}": canned.ID, "/channels/{id}": site.ID, "/visitors/{id}": visitor.ID, "/tags/{id}": catalogue.Tags[0].ID, "{user_id}": caioID, "{department_id}": vendas, "{contact_id}": r.ContactID,
 		}
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
 		fill := func(path string) (string, bool) {
@@ -112,7 +117,8 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 			"mergeContact": map[string]any{"merge_id": ottoContact.ID}, "setBinding": map[string]any{"agent_id": ottoID},
 			"setDepartmentRouting": settings, "setUserRouting": map[string]any{"capacity": 3, "auto_distribution": true},
 			"updateWebchatChannel": map[string]any{"name": "Hacked"}, "inviteVisitor": map[string]any{"message": "intruso"},
-			"addTag": nil, "addDepartmentMember": nil, // no body
+			"renameTag": map[string]any{"tag": "hacked"},
+			"addTag":    nil, "addDepartmentMember": nil, // no body
 		}
 		type route struct{ method, path, op string }
 		var routes []route
@@ -172,6 +178,7 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 			departmental := strings.HasPrefix(rt.path, "/api/v1/conversations/") || strings.HasPrefix(rt.path, "/api/v1/queues/") ||
 				strings.HasPrefix(rt.path, "/api/v1/canned-responses/") || strings.HasPrefix(rt.path, "/api/v1/bindings/") ||
 				strings.HasPrefix(rt.path, "/api/v1/webchat/") || strings.HasPrefix(rt.path, "/api/v1/visitors/") ||
+				strings.HasPrefix(rt.path, "/api/v1/tags/") ||
 				(rt.method != "GET" && (strings.HasPrefix(rt.path, "/api/v1/departments/") || strings.HasPrefix(rt.path, "/api/v1/users/") ||
 					strings.HasPrefix(rt.path, "/api/v1/pause-reasons/") || strings.HasPrefix(rt.path, "/api/v1/close-reasons/") ||
 					strings.HasPrefix(rt.path, "/api/v1/tokens/")))
@@ -212,6 +219,16 @@ func TestEveryDocumentedRouteKeepsToItsAccountAndDepartment(t *testing.T) {
 		ana.do("GET", "/api/v1/bindings", nil).want(http.StatusOK).decode(&b)
 		if len(b.Bindings) != 1 {
 			t.Fatalf("bindings after the walk: %d", len(b.Bindings))
+		}
+		var tags struct {
+			Tags []struct {
+				Tag           string
+				Conversations int
+			}
+		}
+		ana.do("GET", "/api/v1/tags", nil).want(http.StatusOK).decode(&tags)
+		if len(tags.Tags) != 1 || tags.Tags[0].Tag != "marcador" || tags.Tags[0].Conversations != 1 {
+			t.Fatalf("tags after the walk: %+v", tags)
 		}
 		d.invariants(d.accountOf(anaID))
 	})

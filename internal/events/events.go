@@ -25,7 +25,7 @@ import (
 // conversation.transferred, conversation.updated, conversation.closed,
 // message.created, message.status, agent.presence, notification.created,
 // draft.saved, read.marked, visitor.online, visitor.page, visitor.offline,
-// visitor.chatting, visitor.invited.
+// visitor.chatting, visitor.invited, tag.changed.
 type Event struct {
 	Kind           string `json:"kind"`
 	ConversationID int64  `json:"conversation_id,omitempty"`
@@ -37,6 +37,9 @@ type Event struct {
 	VisitorID int64 `json:"visitor_id,omitempty"`
 	// LastReadSeq is where a reader's read mark now is (read.marked).
 	LastReadSeq int64 `json:"last_read_seq,omitempty"`
+	// TagID is a tag of the catalogue that was created, renamed or
+	// removed (tag.changed, with Status saying which).
+	TagID int64 `json:"tag_id,omitempty"`
 }
 
 // Scopes: who may see an event (administrators see everything).

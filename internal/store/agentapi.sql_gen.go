@@ -1154,51 +1154,6 @@ func (q *Queries) ListQueueOldest(ctx context.Context, arg ListQueueOldestParams
 	return items, nil
 }
 
-const listTagCatalogue = `-- name: ListTagCatalogue :many
-SELECT tag, count(*) AS conversations FROM conversation_tags
-WHERE account_id = $1
-  AND (CAST($2 AS TEXT) = '' OR tag LIKE CAST($2 AS TEXT) ESCAPE '\')
-GROUP BY tag
-ORDER BY tag
-LIMIT $3
-`
-
-type ListTagCatalogueParams struct {
-	AccountID int64
-	Prefix    string
-	Max       int32
-}
-
-type ListTagCatalogueRow struct {
-	Tag           string
-	Conversations int64
-}
-
-// The tags used in the account, with how many conversations carry each,
-// optionally only those starting with a prefix pattern.
-func (q *Queries) ListTagCatalogue(ctx context.Context, arg ListTagCatalogueParams) ([]ListTagCatalogueRow, error) {
-	rows, err := q.db.QueryContext(ctx, listTagCatalogue, arg.AccountID, arg.Prefix, arg.Max)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListTagCatalogueRow{}
-	for rows.Next() {
-		var i ListTagCatalogueRow
-		if err := rows.Scan(&i.Tag, &i.Conversations); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const oldestQueued = `-- name: OldestQueued :one
 SELECT queued_at FROM conversations
 WHERE account_id = $1 AND department_id = $2 AND status = 'queued'

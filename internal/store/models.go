@@ -342,6 +342,13 @@ type Session struct {
 	UserAgent  string
 }
 
+type Tag struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	CreatedAt time.Time
+}
+
 type Timer struct {
 	Kind         string
 	SubjectID    int64

@@ -273,13 +273,3 @@ SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS seq FROM messages WHERE conversa
 
 -- name: CountUnread :one
 SELECT count(*) FROM messages WHERE conversation_id = $1 AND direction = 'in' AND seq > $2;
-
--- name: ListTagCatalogue :many
--- The tags used in the account, with how many conversations carry each,
--- optionally only those starting with a prefix pattern.
-SELECT tag, count(*) AS conversations FROM conversation_tags
-WHERE account_id = sqlc.arg(account_id)
-  AND (CAST(sqlc.arg(prefix) AS TEXT) = '' OR tag LIKE CAST(sqlc.arg(prefix) AS TEXT) ESCAPE '\')
-GROUP BY tag
-ORDER BY tag
-LIMIT sqlc.arg(max);

@@ -1,6 +1,6 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
-import { WebchatForm, type WebchatChannel } from "./Admin";
+import { TagEdit, WebchatForm, type WebchatChannel } from "./Admin";
 
 const channel: WebchatChannel = {
   id: 3,
@@ -83,4 +83,32 @@ test("the website chat form sends every setting in one PATCH and shows the API's
   expect(screen.queryByText("not an origin: loja")).toBeNull();
   expect(onSaved).toHaveBeenCalledTimes(1);
   expect((sent[1].body as { allowed_origins: string[] }).allowed_origins).toEqual(["https://loja.example"]);
+});
+
+test("renaming a tag sends the new name and shows a taken name by its field", async () => {
+  const sent: { method: string; url: string; body: unknown }[] = [];
+  let answer = () => respond(422, { error: { code: "invalid", message: 'tag: the account has a tag "vip" already', field: "tag" } });
+  vi.stubGlobal(
+    "fetch",
+    vi.fn((url: string, init: RequestInit) => {
+      sent.push({ method: init.method ?? "GET", url, body: JSON.parse(String(init.body)) });
+      return answer();
+    }),
+  );
+  const onSaved = vi.fn();
+  render(<TagEdit tag={{ id: 7, tag: "cliente", conversations: 3 }} onSaved={onSaved} />);
+  const name = screen.getByRole("textbox", { name: "Tag name" }) as HTMLInputElement;
+  expect(name.value).toBe("cliente");
+  fireEvent.change(name, { target: { value: "VIP" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  const error = await screen.findByText('tag: the account has a tag "vip" already');
+  expect(error.closest(".field")?.querySelector("input")).toBe(name);
+  expect(sent).toEqual([{ method: "PATCH", url: "/api/v1/tags/7", body: { tag: "VIP" } }]);
+  expect(onSaved).not.toHaveBeenCalled();
+
+  answer = () => respond(200, { id: 7, tag: "cliente vip", conversations: 3 });
+  fireEvent.change(name, { target: { value: "Cliente VIP" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await waitFor(() => expect(onSaved).toHaveBeenCalledTimes(1));
+  expect(sent[1]).toEqual({ method: "PATCH", url: "/api/v1/tags/7", body: { tag: "Cliente VIP" } });
 });

@@ -6,7 +6,8 @@
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, del, get, patch, post, put, type CloseReason, type PauseReason, type Ref, type RoutingSettings, type Canned } from "./api";
 import { t, type Key } from "./i18n";
-import { Options } from "./ui";
+import type { LiveEvent } from "./live";
+import { Options, useLive } from "./ui";
 
 type Section = "departments" | "users" | "pauseReasons" | "closeReasons" | "tags" | "canned" | "bindings" | "webchatChannels";
 const sections: Section[] = ["departments", "users", "pauseReasons", "closeReasons", "tags", "canned", "bindings", "webchatChannels"];
@@ -602,16 +603,75 @@ function CloseReasons() {
   );
 }
 
+type TagItem = { id: number; tag: string; conversations: number };
+
+// Tags: the account's catalogue. Renaming one renames it on every
+// conversation that carries it; removing one takes it off them, so the
+// confirmation says how many.
 function Tags() {
-  const [tags] = useList<{ tag: string; conversations: number }>("/tags", "tags");
+  const [tags, load, error, fail] = useList<TagItem>("/tags", "tags");
+  const [name, setName] = useState("");
+  const [open, setOpen] = useState<number | null>(null);
+  useLive(useCallback((e: LiveEvent) => void (e.kind === "tag.changed" && load()), [load]));
   return (
-    <ul className="tags">
-      {tags.map((tg) => (
-        <li key={tg.tag} className="tag">
-          {tg.tag} <span className="muted small">{tg.conversations}</span>
-        </li>
-      ))}
-    </ul>
+    <div>
+      <AddForm
+        onSubmit={async () => {
+          try {
+            await post("/tags", { tag: name });
+            setName("");
+            load();
+          } catch (e) {
+            fail(e);
+          }
+        }}
+      >
+        <label>
+          {t("tag")} <input required maxLength={50} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+      </AddForm>
+      <Err e={error} />
+      <ul className="plain admin-list">
+        {tags.map((tg) => (
+          <li key={tg.id} data-tag={tg.tag}>
+            <span className="tag">{tg.tag}</span> <span className="muted small">{t("tagConversations", { n: tg.conversations })}</span>{" "}
+            <EditButton name={tg.tag} open={open === tg.id} onClick={() => setOpen(open === tg.id ? null : tg.id)} />{" "}
+            <button
+              type="button"
+              className="link danger"
+              aria-label={`${t("remove")}: ${tg.tag}`}
+              onClick={() => {
+                if (typeof window === "undefined" || window.confirm(t("confirmRemoveTag", { name: tg.tag, n: tg.conversations }))) void del(`/tags/${tg.id}`).then(load, fail);
+              }}
+            >
+              {t("remove")}
+            </button>
+            {open === tg.id && (
+              <TagEdit
+                tag={tg}
+                onSaved={() => {
+                  setOpen(null);
+                  load();
+                }}
+              />
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function TagEdit({ tag, onSaved }: { tag: TagItem; onSaved: () => void }) {
+  const [name, setName] = useState(tag.tag);
+  const { errors, note, run } = useSave(["tag"]);
+  return (
+    <form className="inline-form edit-form" onSubmit={submitter(() => void run(() => patch(`/tags/${tag.id}`, { tag: name })).then((ok) => ok && onSaved()))}>
+      <Field label={t("tagName")} error={errors.tag}>
+        <input required maxLength={50} value={name} onChange={(e) => setName(e.target.value)} />
+      </Field>
+      <FormEnd note={note} error={errors[""]} />
+    </form>
   );
 }
 

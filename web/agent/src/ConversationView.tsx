@@ -98,6 +98,10 @@ export function ConversationView({ id }: { id: number }) {
         if (e.kind === "reload") {
           void loadDetails();
           void loadMessages().catch(() => {});
+        } else if (e.kind === "tag.changed") {
+          // A tag was renamed or removed in the catalogue: this
+          // conversation's tags may have changed with it.
+          void loadDetails();
         } else if (e.conversation_id === id) {
           if (e.kind === "typing") {
             setTyping(e.name || t("customer"));

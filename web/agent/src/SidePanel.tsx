@@ -1,10 +1,11 @@
 // Beside the chat: the contact (search, create, edit, associate), tags and
 // notes, the conversation's details and metrics, the contact's timeline
 // across channels and, for the website chat, the visitor.
-import { useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { del, get, patch, post, put, type ContactInfo, type Details, type Message, type Summary, type Visitor } from "./api";
 import { dateTime, duration, t } from "./i18n";
-import { Avatar, ChannelIcon, secondsSince, useNow, Alert } from "./ui";
+import type { LiveEvent } from "./live";
+import { Avatar, ChannelIcon, secondsSince, useLive, useNow, Alert } from "./ui";
 
 type Tab = "contact" | "tags" | "details" | "timeline" | "visitor";
 
@@ -183,9 +184,11 @@ function TagsTab({ details, messages, onChanged }: { details: Details; messages:
   const [tag, setTag] = useState("");
   const [catalogue, setCatalogue] = useState<string[]>([]);
   const [error, setError] = useState("");
-  useEffect(() => {
+  const loadCatalogue = useCallback(() => {
     get<{ tags: { tag: string }[] }>("/tags").then((r) => setCatalogue(r.tags.map((x) => x.tag)), () => {});
   }, []);
+  useEffect(loadCatalogue, [loadCatalogue]);
+  useLive(useCallback((e: LiveEvent) => void (e.kind === "tag.changed" && loadCatalogue()), [loadCatalogue]));
   const notes = messages.filter((m) => m.direction === "note");
 
   async function add(e: FormEvent) {
