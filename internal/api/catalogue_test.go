@@ -144,8 +144,29 @@ func TestCloseReasonsSettingsAndBindings(t *testing.T) {
 			t.Fatalf("wrong type answer does not name the field: %s", res.body)
 		}
 
-		// Agent routing.
+		// Agent routing: the form reads one person's with GET and saves it
+		// with PUT. Someone never configured has the defaults.
+		type agentRouting struct {
+			Capacity         int
+			AutoDistribution bool `json:"auto_distribution"`
+		}
+		var ar agentRouting
+		ana.do("GET", "/api/v1/users/"+itoa(caioID)+"/routing", nil).want(http.StatusOK).decode(&ar)
+		if ar != (agentRouting{Capacity: 5, AutoDistribution: true}) {
+			t.Fatalf("Caio's routing before any is set: %+v", ar)
+		}
 		silvia.do("PUT", "/api/v1/users/"+itoa(caioID)+"/routing", map[string]any{"capacity": 3, "auto_distribution": false}).want(http.StatusOK)
+		for who, cl := range map[string]*client{"Ana": ana, "Silvia": silvia, "Caio himself": caio} {
+			ar = agentRouting{}
+			cl.do("GET", "/api/v1/users/"+itoa(caioID)+"/routing", nil).want(http.StatusOK).decode(&ar)
+			if ar != (agentRouting{Capacity: 3, AutoDistribution: false}) {
+				t.Fatalf("Caio's routing as %s reads it: %+v", who, ar)
+			}
+		}
+		caio.do("GET", "/api/v1/users/"+itoa(silviaID)+"/routing", nil).wantError(http.StatusForbidden, "forbidden")
+		silvia.do("GET", "/api/v1/users/"+itoa(anaID)+"/routing", nil).wantError(http.StatusForbidden, "forbidden") // no shared department
+		otto.do("GET", "/api/v1/users/"+itoa(caioID)+"/routing", nil).wantError(http.StatusNotFound, "not_found")
+		ana.do("GET", "/api/v1/users/999999/routing", nil).wantError(http.StatusNotFound, "not_found")
 		caio.do("PUT", "/api/v1/users/"+itoa(caioID)+"/routing", map[string]any{"capacity": 9, "auto_distribution": true}).wantError(http.StatusForbidden, "forbidden")
 		ana.do("PUT", "/api/v1/users/"+itoa(caioID)+"/routing", map[string]any{"capacity": 3}).wantError(http.StatusUnprocessableEntity, "invalid")
 		ana.do("PUT", "/api/v1/users/"+itoa(caioID)+"/routing", map[string]any{"capacity": 0, "auto_distribution": true}).wantError(http.StatusUnprocessableEntity, "invalid")

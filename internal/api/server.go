@@ -234,6 +234,7 @@ func (s *Server) routes() []Route {
 
 		{Method: "GET", Path: "/api/v1/departments/{id}/routing", handler: s.getDepartmentRouting},
 		{Method: "PUT", Path: "/api/v1/departments/{id}/routing", handler: s.setDepartmentRouting},
+		{Method: "GET", Path: "/api/v1/users/{id}/routing", handler: s.getUserRouting},
 		{Method: "PUT", Path: "/api/v1/users/{id}/routing", handler: s.setUserRouting},
 		{Method: "GET", Path: "/api/v1/account/settings", handler: s.getAccountSettings},
 		{Method: "PATCH", Path: "/api/v1/account/settings", handler: s.updateAccountSettings},

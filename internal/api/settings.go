@@ -43,6 +43,19 @@ type userRoutingRequest struct {
 	AutoDistribution *bool  `json:"auto_distribution"`
 }
 
+func (s *Server) getUserRouting(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rt, err := s.engine.AgentRoutingOf(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rt)
+	return nil
+}
+
 func (s *Server) setUserRouting(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {

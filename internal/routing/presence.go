@@ -204,6 +204,36 @@ func (e *Engine) SetAgentRouting(ctx context.Context, p auth.Principal, userID i
 	})
 }
 
+// AgentRouting is how a person takes conversations: how many at once, and
+// whether automatic distribution gives them any.
+type AgentRouting struct {
+	Capacity         int32 `json:"capacity"`
+	AutoDistribution bool  `json:"auto_distribution"`
+}
+
+// AgentRoutingOf returns a person's routing settings (the defaults for
+// someone who never had any): to themselves, to administrators, and to the
+// supervisors who may change them (SetAgentRouting).
+func (e *Engine) AgentRoutingOf(ctx context.Context, p auth.Principal, userID int64) (AgentRouting, error) {
+	q := e.db.Read()
+	if _, err := q.GetUser(ctx, store.GetUserParams{AccountID: p.AccountID, ID: userID}); err != nil {
+		return AgentRouting{}, fmt.Errorf("user %d: %w", userID, store.Translate(err))
+	}
+	if userID != p.UserID {
+		if err := mayManageAgent(ctx, q, p, userID); err != nil {
+			return AgentRouting{}, err
+		}
+	}
+	st, err := q.GetAgentState(ctx, userID)
+	if errors.Is(store.Translate(err), store.ErrNotFound) {
+		return AgentRouting{Capacity: e.opts.DefaultCapacity, AutoDistribution: true}, nil
+	}
+	if err != nil {
+		return AgentRouting{}, err
+	}
+	return AgentRouting{Capacity: st.Capacity, AutoDistribution: st.AutoDistribution}, nil
+}
+
 // release frees one of the agent's slots; an agent waiting to pause whose
 // last conversation ended starts the pause.
 func (e *Engine) release(ctx context.Context, q *store.Queries, fx *Effects, agentID int64) error {

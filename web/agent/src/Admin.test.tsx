@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
-import { TagEdit, WebchatForm, type WebchatChannel } from "./Admin";
+import { TagEdit, UserEdit, WebchatForm, type WebchatChannel } from "./Admin";
 
 const channel: WebchatChannel = {
   id: 3,
@@ -111,4 +111,30 @@ test("renaming a tag sends the new name and shows a taken name by its field", as
   fireEvent.click(screen.getByRole("button", { name: "Save" }));
   await waitFor(() => expect(onSaved).toHaveBeenCalledTimes(1));
   expect(sent[1]).toEqual({ method: "PATCH", url: "/api/v1/tags/7", body: { tag: "Cliente VIP" } });
+});
+
+test("a user's routing form starts from that user's routing and saves it with PUT", async () => {
+  const sent: { method: string; url: string; body: unknown }[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn((url: string, init: RequestInit) => {
+      if (!init.method || init.method === "GET") {
+        sent.push({ method: "GET", url, body: null });
+        return respond(200, { capacity: 7, auto_distribution: false });
+      }
+      sent.push({ method: init.method, url, body: JSON.parse(String(init.body)) });
+      return respond(200, JSON.parse(String(init.body)));
+    }),
+  );
+  render(<UserEdit user={{ id: 12, name: "Caio", email: "caio@acme.test", role: "agent" }} onSaved={vi.fn()} onRemoved={vi.fn()} />);
+  const capacity = (await screen.findByRole("spinbutton", { name: "Capacity" })) as HTMLInputElement;
+  expect(capacity.value).toBe("7");
+  const auto = screen.getByRole("checkbox", { name: /automatic distribution/ }) as HTMLInputElement;
+  expect(auto.checked).toBe(false);
+  expect(sent).toEqual([{ method: "GET", url: "/api/v1/users/12/routing", body: null }]);
+  fireEvent.change(capacity, { target: { value: "4" } });
+  fireEvent.click(auto);
+  fireEvent.click(within(capacity.closest("form") as HTMLElement).getByRole("button", { name: "Save" }));
+  await waitFor(() => expect(sent).toHaveLength(2));
+  expect(sent[1]).toEqual({ method: "PUT", url: "/api/v1/users/12/routing", body: { capacity: 4, auto_distribution: true } });
 });

@@ -337,7 +337,6 @@ const roles = ["agent", "supervisor", "admin"];
 
 function Users() {
   const [users, load, error, fail] = useList<User>("/users", "users");
-  const [agents, loadAgents] = useList<{ id: number } & AgentRouting>("/agents", "agents");
   const [f, setF] = useState({ name: "", email: "", role: "agent", password: "" });
   const [open, setOpen] = useState<number | null>(null);
   return (
@@ -348,7 +347,6 @@ function Users() {
             await post("/users", f);
             setF({ name: "", email: "", role: "agent", password: "" });
             load();
-            loadAgents();
           } catch (e) {
             fail(e);
           }
@@ -392,11 +390,7 @@ function Users() {
                   <td colSpan={4}>
                     <UserEdit
                       user={u}
-                      routing={agents.find((a) => a.id === u.id)}
-                      onSaved={() => {
-                        load();
-                        loadAgents();
-                      }}
+                      onSaved={load}
                       onRemoved={() => {
                         setOpen(null);
                         load();
@@ -413,12 +407,15 @@ function Users() {
   );
 }
 
-function UserEdit({ user, routing, onSaved, onRemoved }: { user: User; routing?: AgentRouting; onSaved: () => void; onRemoved: () => void }) {
+// UserEdit edits a user and, below, their routing (capacity, automatic
+// distribution), read from GET /users/{id}/routing.
+export function UserEdit({ user, onSaved, onRemoved }: { user: User; onSaved: () => void; onRemoved: () => void }) {
   const [f, setF] = useState({ name: user.name, email: user.email, role: user.role, password: "" });
-  const [r, setR] = useState<AgentRouting>({ capacity: routing?.capacity ?? 1, auto_distribution: routing?.auto_distribution ?? true });
+  const [r, setR] = useState<AgentRouting | null>(null);
+  const [routingError, setRoutingError] = useState("");
   useEffect(() => {
-    if (routing) setR({ capacity: routing.capacity, auto_distribution: routing.auto_distribution });
-  }, [routing]);
+    get<AgentRouting>(`/users/${user.id}/routing`).then(setR, (e) => setRoutingError(e instanceof Error ? e.message : String(e)));
+  }, [user.id]);
   const u = useSave(["name", "email", "role", "password"]);
   const rs = useSave(["capacity", "auto_distribution"]);
   return (
@@ -466,15 +463,18 @@ function UserEdit({ user, routing, onSaved, onRemoved }: { user: User; routing?:
         </button>
       </form>
       <h3>{t("routing")}</h3>
-      <form className="inline-form edit-form" onSubmit={submitter(() => void rs.run(() => put(`/users/${user.id}/routing`, r)).then((ok) => ok && onSaved()))}>
-        <Field label={t("capacity")} error={rs.errors.capacity}>
-          <input type="number" min={1} max={100} required value={r.capacity} onChange={(e) => setR({ ...r, capacity: Number(e.target.value) })} />
-        </Field>
-        <Field inline label={t("autoDistribution")} error={rs.errors.auto_distribution}>
-          <input type="checkbox" checked={r.auto_distribution} onChange={(e) => setR({ ...r, auto_distribution: e.target.checked })} />
-        </Field>
-        <FormEnd note={rs.note} error={rs.errors[""]} />
-      </form>
+      <Err e={routingError} />
+      {r && (
+        <form className="inline-form edit-form routing-form" onSubmit={submitter(() => void rs.run(async () => setR(await put<AgentRouting>(`/users/${user.id}/routing`, r))).then((ok) => ok && onSaved()))}>
+          <Field label={t("capacity")} error={rs.errors.capacity}>
+            <input type="number" min={1} max={100} required value={r.capacity} onChange={(e) => setR({ ...r, capacity: Number(e.target.value) })} />
+          </Field>
+          <Field inline label={t("autoDistribution")} error={rs.errors.auto_distribution}>
+            <input type="checkbox" checked={r.auto_distribution} onChange={(e) => setR({ ...r, auto_distribution: e.target.checked })} />
+          </Field>
+          <FormEnd note={rs.note} error={rs.errors[""]} />
+        </form>
+      )}
     </div>
   );
 }
