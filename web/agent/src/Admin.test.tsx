@@ -138,3 +138,36 @@ test("a user's routing form starts from that user's routing and saves it with PU
   await waitFor(() => expect(sent).toHaveLength(2));
   expect(sent[1]).toEqual({ method: "PUT", url: "/api/v1/users/12/routing", body: { capacity: 4, auto_distribution: true } });
 });
+
+test("rotating the identity secret asks first, then shows the new secret once with a copy button", async () => {
+  const posts: string[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn((url: string, init: RequestInit) => {
+      if (init.method === "POST") {
+        posts.push(url);
+        return respond(200, { ...channel, identity_verification: true, identity_secret: "novo-segredo-123" });
+      }
+      return respond(200, { ...channel, identity_verification: true, identity_secret: "segredo-antigo" });
+    }),
+  );
+  const writeText = vi.fn(() => Promise.resolve());
+  vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+  const confirm = vi.fn(() => false);
+  vi.stubGlobal("confirm", confirm);
+  render(<WebchatForm id={3} departments={departments} />);
+  const rotate = await screen.findByRole("button", { name: "Rotate the identity secret" });
+  fireEvent.click(rotate);
+  expect(confirm).toHaveBeenCalledTimes(1);
+  expect(posts).toEqual([]); // declined: nothing rotated
+  expect(screen.queryByTestId("new-secret")).toBeNull();
+
+  confirm.mockReturnValue(true);
+  fireEvent.click(rotate);
+  expect((await screen.findByTestId("new-secret")).textContent).toBe("novo-segredo-123");
+  expect(posts).toEqual(["/api/v1/webchat/channels/3/identity-secret"]);
+  expect((screen.getByRole("textbox", { name: "Identity secret" }) as HTMLInputElement).value).toBe("novo-segredo-123");
+  fireEvent.click(screen.getByRole("button", { name: "Copy" }));
+  await screen.findByRole("button", { name: "Copied" });
+  expect(writeText).toHaveBeenCalledWith("novo-segredo-123");
+});

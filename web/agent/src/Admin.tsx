@@ -1044,7 +1044,55 @@ export function WebchatForm({ id, departments, onSaved }: { id: number; departme
           <input readOnly value={c.identity_secret} />
         </Field>
       )}
+      <IdentitySecret id={id} onRotated={(secret) => setC({ ...c, identity_secret: secret })} />
       <FormEnd note={note} error={errors[""]} />
     </form>
+  );
+}
+
+// IdentitySecret rotates a website chat channel's identity secret, after a
+// confirmation: signatures the site makes with the old one stop identifying
+// visitors until the site uses the new one. The new secret shows once, here,
+// with a button to copy it.
+function IdentitySecret({ id, onRotated }: { id: number; onRotated: (secret: string) => void }) {
+  const [secret, setSecret] = useState("");
+  const [copied, setCopied] = useState(false);
+  const [error, setError] = useState("");
+  const rotate = async () => {
+    if (typeof window !== "undefined" && !window.confirm(t("confirmRotateSecret"))) return;
+    setError("");
+    setCopied(false);
+    try {
+      const ch = await post<WebchatChannel>(`/webchat/channels/${id}/identity-secret`);
+      setSecret(ch.identity_secret ?? "");
+      onRotated(ch.identity_secret ?? "");
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div className="field identity-secret">
+      <button type="button" onClick={() => void rotate()}>
+        {t("rotateSecret")}
+      </button>
+      <Err e={error} />
+      {secret && (
+        <div className="card new-secret" role="status">
+          <p>{t("newSecretOnce")}</p>
+          <code data-testid="new-secret">{secret}</code>{" "}
+          <button
+            type="button"
+            onClick={() =>
+              void navigator.clipboard.writeText(secret).then(
+                () => setCopied(true),
+                (e) => setError(String(e)),
+              )
+            }
+          >
+            {copied ? t("copied") : t("copy")}
+          </button>
+        </div>
+      )}
+    </div>
   );
 }
