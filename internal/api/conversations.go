@@ -218,6 +218,7 @@ func (s *Server) listFinished(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return badField("invalid_query", "out_of_hours", "must be true or false")
 	}
 	f.Period, f.Status, f.Tag, f.Protocol, f.Contact, f.Cursor = q.Get("period"), q.Get("status"), q.Get("tag"), q.Get("protocol"), q.Get("contact"), q.Get("cursor")
+	f.ChannelKind = q.Get("channel_kind")
 	f.Q = q.Get("q")
 	page, err := s.engine.Finished(r.Context(), p, f)
 	if err != nil {

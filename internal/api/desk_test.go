@@ -117,8 +117,16 @@ func (d *desk) department(admin *client, name string, s routing.Settings, member
 // channel connects a test channel that queues in the department.
 func (d *desk) channel(account, dep int64, name string) int64 {
 	d.t.Helper()
+	return d.channelOfKind(account, dep, name, "test")
+}
+
+// channelOfKind is channel with the kind a real adapter would give it
+// (whatsapp, telegram…), for what filters by kind; customers still write
+// through the test entry point.
+func (d *desk) channelOfKind(account, dep int64, name, kind string) int64 {
+	d.t.Helper()
 	ch, err := d.db.Write().CreateChannel(context.Background(), store.CreateChannelParams{
-		AccountID: account, Kind: "test", Name: name, DepartmentID: store.NullID(dep), Settings: "{}", RatePerS: 50, CreatedAt: d.clock.Now(),
+		AccountID: account, Kind: kind, Name: name, DepartmentID: store.NullID(dep), Settings: "{}", RatePerS: 50, CreatedAt: d.clock.Now(),
 	})
 	if err != nil {
 		d.t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func TestFinishedConversationsAndTheLiveViewOfAgents(t *testing.T) {
 		s.OfferMode = routing.DirectMode
 		vendas := d.department(ana, "Vendas", s, caioID, silviaID)
 		suporte := d.department(ana, "Suporte", s, biaID)
-		chV, chS := d.channel(account, vendas, "WhatsApp Vendas"), d.channel(account, suporte, "WhatsApp Suporte")
+		chV, chS := d.channelOfKind(account, vendas, "WhatsApp Vendas", "whatsapp"), d.channelOfKind(account, suporte, "Telegram Suporte", "telegram")
 		caio.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
 		bia.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
 		closeBy := func(c *client, id int64) {
@@ -143,6 +144,13 @@ func TestFinishedConversationsAndTheLiveViewOfAgents(t *testing.T) {
 			{"Ana", ana, "contact=carla", []int64{C}},
 			{"Ana", ana, "department_id=" + itoa(suporte), []int64{C}},
 			{"Ana", ana, "channel_id=" + itoa(chV) + "&agent_id=" + itoa(caioID), []int64{D, B, A}},
+			{"Ana", ana, "channel_kind=whatsapp", []int64{D, B, A}},
+			{"Ana", ana, "channel_kind=telegram&period=last_10_days", []int64{C}},
+			{"Ana", ana, "channel_kind=email", nil},
+			{"Ana", ana, "channel_kind=in_person", nil},
+			{"Bia", bia, "channel_kind=telegram", []int64{C}},
+			{"Bia", bia, "channel_kind=whatsapp", nil},
+			{"Caio", caio, "channel_kind=telegram", nil},
 			{"Ana", ana, "status=abandoned", nil},
 			{"Caio", caio, "department_id=" + itoa(suporte), nil},
 			{"Otto", otto, "", nil},
@@ -157,5 +165,8 @@ func TestFinishedConversationsAndTheLiveViewOfAgents(t *testing.T) {
 		ana.do("GET", "/api/v1/conversations/finished?out_of_hours=maybe", nil).wantError(http.StatusBadRequest, "invalid_query")
 		ana.do("GET", "/api/v1/conversations/finished?limit="+strconv.Itoa(1000), nil).wantError(http.StatusBadRequest, "invalid_query")
 		ana.do("GET", "/api/v1/conversations/finished?cursor=zzz", nil).wantError(http.StatusUnprocessableEntity, "invalid")
+		if res := ana.do("GET", "/api/v1/conversations/finished?channel_kind=fax", nil).wantError(http.StatusUnprocessableEntity, "invalid"); !strings.Contains(string(res.body), `"field":"channel_kind"`) {
+			t.Fatalf("an unknown channel kind: %s", res.body)
+		}
 	})
 }

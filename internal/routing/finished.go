@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,15 @@ const (
 	PeriodLast30Days = "last_30_days"
 )
 
+// ChannelKinds are the kinds of channel the product connects, as
+// channels.kind names them. The channel package owns the adapters; the list
+// lives here because routing filters by it and channel imports routing.
+var ChannelKinds = []string{"webchat", "whatsapp", "telegram", "messenger", "instagram", "sms", "email", "voice"}
+
+// InPerson is the kind a filter names conversations with no channel by
+// (in-person records).
+const InPerson = "in_person"
+
 // Finished page sizes.
 const (
 	DefaultFinishedPage = 20
@@ -36,7 +46,12 @@ type FinishedFilter struct {
 	// Status is closed or abandoned.
 	Status                           string
 	DepartmentID, ChannelID, AgentID int64
-	Tag                              string
+	// ChannelKind keeps the conversations of one kind of channel (webchat,
+	// whatsapp, email…: ChannelKinds), or in_person for those with no
+	// channel. Agents cannot list the account's channels, but they know the
+	// media they work on.
+	ChannelKind string
+	Tag         string
 	// Protocol is a protocol number, exactly.
 	Protocol string
 	// Contact matches part of the contact's name, trade name, e-mail, phone
@@ -96,6 +111,9 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 	default:
 		return FinishedPage{}, validate.Errorf("status", "must be closed or abandoned")
 	}
+	if f.ChannelKind != "" && f.ChannelKind != InPerson && !slices.Contains(ChannelKinds, f.ChannelKind) {
+		return FinishedPage{}, validate.Errorf("channel_kind", "must be one of %s or %s", strings.Join(ChannelKinds, ", "), InPerson)
+	}
 	for field, v := range map[string]string{"tag": f.Tag, "protocol": f.Protocol, "contact": f.Contact} {
 		if len(v) > 200 {
 			return FinishedPage{}, validate.Errorf(field, "must be at most 200 bytes")
@@ -119,7 +137,7 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 		}
 	}
 	params := store.ListFinishedParams{
-		AccountID: p.AccountID, Status: f.Status, DepartmentID: f.DepartmentID, ChannelID: f.ChannelID, AgentID: f.AgentID,
+		AccountID: p.AccountID, Status: f.Status, DepartmentID: f.DepartmentID, ChannelID: f.ChannelID, ChannelKind: f.ChannelKind, AgentID: f.AgentID,
 		Tag: strings.ToLower(strings.TrimSpace(f.Tag)), Protocol: strings.TrimSpace(f.Protocol), ContactPattern: contact.SearchTextPattern(f.Contact),
 		OutOfHours: outOfHours, MessageMatch: match, ClosedFrom: store.Null(from), ClosedTo: store.Null(to),
 		BeforeAt: store.Null(curAt), BeforeID: curID, Max: int32(limit + 1),

@@ -694,22 +694,25 @@ WHERE c.account_id = $1 AND c.status IN ('closed', 'abandoned')
   AND (CAST($4 AS TEXT) = '' OR c.status = $4)
   AND (CAST($5 AS BIGINT) = 0 OR c.department_id = $5)
   AND (CAST($6 AS BIGINT) = 0 OR c.channel_id = $6)
-  AND (CAST($7 AS BIGINT) = 0 OR c.agent_id = $7)
-  AND (CAST($8 AS TEXT) = '' OR EXISTS (
-        SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = $8))
-  AND (CAST($9 AS TEXT) = '' OR c.protocol = $9)
-  AND (CAST($10 AS TEXT) = '' OR ct.search_text LIKE CAST($10 AS TEXT) ESCAPE '\')
-  AND (CAST($11 AS INTEGER) = 0
-       OR (CAST($11 AS INTEGER) = 1 AND c.out_of_hours)
-       OR (CAST($11 AS INTEGER) = 2 AND NOT c.out_of_hours))
-  AND (CAST($12 AS TEXT) = '' OR c.id IN (
-        SELECT m.conversation_id FROM messages_fts(CAST($12 AS TEXT)) f
+  AND (CAST($7 AS TEXT) = ''
+       OR (CAST($7 AS TEXT) = 'in_person' AND c.channel_id IS NULL)
+       OR ch.kind = $7)
+  AND (CAST($8 AS BIGINT) = 0 OR c.agent_id = $8)
+  AND (CAST($9 AS TEXT) = '' OR EXISTS (
+        SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = $9))
+  AND (CAST($10 AS TEXT) = '' OR c.protocol = $10)
+  AND (CAST($11 AS TEXT) = '' OR ct.search_text LIKE CAST($11 AS TEXT) ESCAPE '\')
+  AND (CAST($12 AS INTEGER) = 0
+       OR (CAST($12 AS INTEGER) = 1 AND c.out_of_hours)
+       OR (CAST($12 AS INTEGER) = 2 AND NOT c.out_of_hours))
+  AND (CAST($13 AS TEXT) = '' OR c.id IN (
+        SELECT m.conversation_id FROM messages_fts(CAST($13 AS TEXT)) f
         JOIN messages m ON m.id = f.rowid
         WHERE m.account_id = $1 AND m.direction <> 'system'))
-  AND c.closed_at >= $13 AND c.closed_at < $14
-  AND (c.closed_at < $15 OR (c.closed_at = $15 AND c.id < $16))
+  AND c.closed_at >= $14 AND c.closed_at < $15
+  AND (c.closed_at < $16 OR (c.closed_at = $16 AND c.id < $17))
 ORDER BY c.closed_at DESC, c.id DESC
-LIMIT $17
+LIMIT $18
 `
 
 type ListFinishedParams struct {
@@ -719,6 +722,7 @@ type ListFinishedParams struct {
 	Status         string
 	DepartmentID   int64
 	ChannelID      int64
+	ChannelKind    string
 	AgentID        int64
 	Tag            string
 	Protocol       string
@@ -745,6 +749,8 @@ type ListFinishedRow struct {
 // finished first, after the cursor (before_at, before_id). viewer_id 0
 // sees the whole account; otherwise the viewer's own conversations and,
 // for a supervisor, those of their departments. Empty filters match all;
+// channel_kind is a channel kind (webchat, whatsapp…) or in_person for
+// conversations with no channel;
 // message_match (store.DB.MessageMatch) keeps conversations with a customer,
 // agent or note message matching it (messages_fts: migration 00013).
 func (q *Queries) ListFinished(ctx context.Context, arg ListFinishedParams) ([]ListFinishedRow, error) {
@@ -755,6 +761,7 @@ func (q *Queries) ListFinished(ctx context.Context, arg ListFinishedParams) ([]L
 		arg.Status,
 		arg.DepartmentID,
 		arg.ChannelID,
+		arg.ChannelKind,
 		arg.AgentID,
 		arg.Tag,
 		arg.Protocol,

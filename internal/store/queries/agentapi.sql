@@ -217,6 +217,8 @@ ORDER BY u.name, u.id;
 -- finished first, after the cursor (before_at, before_id). viewer_id 0
 -- sees the whole account; otherwise the viewer's own conversations and,
 -- for a supervisor, those of their departments. Empty filters match all;
+-- channel_kind is a channel kind (webchat, whatsapp…) or in_person for
+-- conversations with no channel;
 -- message_match (store.DB.MessageMatch) keeps conversations with a customer,
 -- agent or note message matching it (messages_fts: migration 00013).
 SELECT sqlc.embed(c), ct.name AS contact_name, d.name AS department_name,
@@ -233,6 +235,9 @@ WHERE c.account_id = sqlc.arg(account_id) AND c.status IN ('closed', 'abandoned'
   AND (CAST(sqlc.arg(status) AS TEXT) = '' OR c.status = sqlc.arg(status))
   AND (CAST(sqlc.arg(department_id) AS BIGINT) = 0 OR c.department_id = sqlc.arg(department_id))
   AND (CAST(sqlc.arg(channel_id) AS BIGINT) = 0 OR c.channel_id = sqlc.arg(channel_id))
+  AND (CAST(sqlc.arg(channel_kind) AS TEXT) = ''
+       OR (CAST(sqlc.arg(channel_kind) AS TEXT) = 'in_person' AND c.channel_id IS NULL)
+       OR ch.kind = sqlc.arg(channel_kind))
   AND (CAST(sqlc.arg(agent_id) AS BIGINT) = 0 OR c.agent_id = sqlc.arg(agent_id))
   AND (CAST(sqlc.arg(tag) AS TEXT) = '' OR EXISTS (
         SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = sqlc.arg(tag)))

@@ -7,8 +7,13 @@ import { dateTime, t } from "./i18n";
 import { useSession } from "./session";
 import { ChannelIcon, Options, Alert } from "./ui";
 
-type F = { period: string; status: string; department_id: string; channel_id: string; agent_id: string; tag: string; protocol: string; contact: string; q: string };
-const none: F = { period: "last_30_days", status: "", department_id: "", channel_id: "", agent_id: "", tag: "", protocol: "", contact: "", q: "" };
+type F = { period: string; status: string; department_id: string; channel_kind: string; channel_id: string; agent_id: string; tag: string; protocol: string; contact: string; q: string };
+const none: F = { period: "last_30_days", status: "", department_id: "", channel_kind: "", channel_id: "", agent_id: "", tag: "", protocol: "", contact: "", q: "" };
+
+// The kinds of channel the product connects (routing.ChannelKinds), and
+// in_person for records with no channel: everybody may filter by any of
+// them, whatever channels their results happened to show.
+export const channelKinds = ["webchat", "whatsapp", "telegram", "messenger", "instagram", "sms", "email", "voice", "in_person"] as const;
 
 export default function Finished() {
   const { me, departments } = useSession();
@@ -18,9 +23,9 @@ export default function Finished() {
   const [cursor, setCursor] = useState("");
   const [open, setOpen] = useState<number | null>(null);
   const [error, setError] = useState("");
-  // The channel filter offers the website chat channels (listed for
-  // administrators) and every channel the results have shown; the agent
-  // filter offers the account's users.
+  // The channel type filter offers every kind; the channel filter the
+  // website chat channels (listed for administrators) and every channel the
+  // results have shown; the agent filter the account's users.
   const [channels, setChannels] = useState<ChannelRef[]>([]);
   const [agents, setAgents] = useState<Ref[]>([]);
   useEffect(() => {
@@ -88,6 +93,17 @@ export default function Finished() {
           {t("department")}
           <select value={draft.department_id} onChange={set("department_id")}>
             <Options none={t("allDepartments")} items={departments} />
+          </select>
+        </label>
+        <label>
+          {t("channelKind")}
+          <select value={draft.channel_kind} onChange={set("channel_kind")}>
+            <option value="">{t("allKinds")}</option>
+            {channelKinds.map((k) => (
+              <option key={k} value={k}>
+                {t(`kind_${k}`)}
+              </option>
+            ))}
           </select>
         </label>
         <label>
