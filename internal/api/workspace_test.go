@@ -169,3 +169,130 @@ func TestMyDayCountsATransferredConversationForWhoStartedIt(t *testing.T) {
 		}
 	})
 }
+
+// Every list of conversations carries each one's newest message to or from
+// the customer, never an internal note: the agent's tabs, a queue, the
+// finished ones and a conversation's details.
+func TestListsCarryTheLastCustomerFacingMessage(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		d := newDesk(t, db)
+		_, ana := d.staff("acme", "Ana", "admin")
+		caioID, caio := d.staff("acme", "Caio", "agent")
+		_, otto := d.staff("other", "Otto", "admin")
+		s := offerRouting
+		s.OfferMode = routing.DirectMode
+		vendas := d.department(ana, "Vendas", s, caioID)
+		fila := d.department(ana, "Fila", manualRouting, caioID)
+		account := d.accountOf(caioID)
+		ch, queueCh := d.channel(account, vendas, "WhatsApp"), d.channel(account, fila, "WhatsApp Fila")
+		caio.do("POST", "/api/v1/presence", map[string]string{"presence": "ready"}).want(http.StatusOK)
+
+		type preview struct {
+			ID          int64
+			Direction   string
+			SenderType  string `json:"sender_type"`
+			Body        string
+			Attachments []string
+			CreatedAt   time.Time `json:"created_at"`
+		}
+		type row struct {
+			ID          int64
+			LastMessage *preview `json:"last_message"`
+		}
+		lastIn := func(path string, id int64) *preview {
+			t.Helper()
+			var list struct{ Conversations []row }
+			ana.do("GET", path, nil).want(http.StatusOK).decode(&list)
+			for _, r := range list.Conversations {
+				if r.ID == id {
+					return r.LastMessage
+				}
+			}
+			t.Fatalf("conversation %d is not in %s", id, path)
+			return nil
+		}
+		tab := func(id int64) *preview {
+			t.Helper()
+			var list struct{ Conversations []row }
+			caio.do("GET", "/api/v1/conversations?tab=active", nil).want(http.StatusOK).decode(&list)
+			for _, r := range list.Conversations {
+				if r.ID == id {
+					return r.LastMessage
+				}
+			}
+			t.Fatalf("conversation %d is not in Caio's active tab", id)
+			return nil
+		}
+
+		a := d.writes(ch, "+5511900000401", "Alice", "Oi, meu pedido não chegou")
+		conv := "/api/v1/conversations/" + itoa(a.ConversationID)
+		if p := tab(a.ConversationID); p == nil || p.Direction != "in" || p.Body != "Oi, meu pedido não chegou" || p.SenderType != "contact" {
+			t.Fatalf("the customer's message as the preview: %+v", p)
+		}
+		d.clock.Advance(time.Minute)
+		var reply messageView
+		caio.do("POST", conv+"/messages", map[string]any{"body": "Vou verificar agora mesmo."}).want(http.StatusCreated).decode(&reply)
+		caio.do("POST", conv+"/notes", map[string]any{"body": "cliente irritado"}).want(http.StatusCreated)
+		p := tab(a.ConversationID)
+		if p == nil || p.ID != reply.ID || p.Direction != "out" || p.Body != "Vou verificar agora mesmo." || !p.CreatedAt.Equal(d.clock.Now()) {
+			t.Fatalf("after a reply and a note, the preview is %+v; want the reply %d", p, reply.ID)
+		}
+		var details struct {
+			LastMessage *preview `json:"last_message"`
+		}
+		caio.do("GET", conv, nil).want(http.StatusOK).decode(&details)
+		if details.LastMessage == nil || details.LastMessage.ID != reply.ID {
+			t.Fatalf("the details' last message: %+v", details.LastMessage)
+		}
+
+		// A long message on several lines: one line, 200 characters and "…".
+		long := "Segue o relato completo:\n\n" + strings.Repeat("muito texto ", 40)
+		d.writes(ch, "+5511900000401", "Alice", long)
+		p = tab(a.ConversationID)
+		want := []rune(strings.Join(strings.Fields(long), " "))[:200]
+		if p == nil || p.Direction != "in" || p.Body != strings.TrimRight(string(want), " ")+"…" || strings.Contains(p.Body, "\n") {
+			t.Fatalf("a long message's preview: %q", p.Body)
+		}
+
+		// A file on its own: its name.
+		var file attachmentView
+		caio.upload(conv+"/attachments", "file", "boleto.png", pngBytes).want(http.StatusCreated).decode(&file)
+		caio.do("POST", conv+"/messages", map[string]any{"attachment_ids": []string{file.ID}}).want(http.StatusCreated)
+		if p := tab(a.ConversationID); p == nil || p.Body != "" || len(p.Attachments) != 1 || p.Attachments[0] != "boleto.png" {
+			t.Fatalf("a file's preview: %+v", p)
+		}
+
+		// A queue, and the finished ones.
+		q := d.writes(queueCh, "+5511900000402", "Bruno", "Alguém aí?")
+		if p := lastIn("/api/v1/queues/"+itoa(fila)+"/conversations", q.ConversationID); p == nil || p.Body != "Alguém aí?" {
+			t.Fatalf("the queue's preview: %+v", p)
+		}
+		caio.do("POST", conv+"/close", map[string]any{}).want(http.StatusNoContent)
+		if p := lastIn("/api/v1/conversations/finished", a.ConversationID); p == nil || p.Direction != "out" || p.Attachments[0] != "boleto.png" {
+			t.Fatalf("the finished list's preview: %+v", p)
+		}
+
+		// A conversation with only a note has no preview (the customer's
+		// message is taken away to get one).
+		b := d.writes(ch, "+5511900000403", "Carla", "oi")
+		_, w := d.db.SQL()
+		if _, err := w.Exec("DELETE FROM messages WHERE conversation_id = $1", b.ConversationID); err != nil {
+			t.Fatal(err)
+		}
+		caio.do("POST", "/api/v1/conversations/"+itoa(b.ConversationID)+"/notes", map[string]any{"body": "ligar depois"}).want(http.StatusCreated)
+		if p := tab(b.ConversationID); p != nil {
+			t.Fatalf("a conversation with only a note has the preview %+v", p)
+		}
+
+		// The previews are read by account: another account's ids get nothing.
+		got, err := d.db.Read().LastMessages(context.Background(), d.accountOf(caioID)+1000, []int64{a.ConversationID, q.ConversationID})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("another account's previews: %+v, %v", got, err)
+		}
+		var none struct{ Conversations []row }
+		otto.do("GET", "/api/v1/conversations/finished", nil).want(http.StatusOK).decode(&none)
+		if len(none.Conversations) != 0 {
+			t.Fatalf("Otto lists %+v", none.Conversations)
+		}
+	})
+}

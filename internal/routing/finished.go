@@ -168,5 +168,8 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 		}
 		page.Conversations = append(page.Conversations, summaryOf(r.Conversation, r.ContactName, r.DepartmentName, r.ChannelName, r.ChannelKind, r.AgentName))
 	}
+	if err := withLastMessages(ctx, q, p.AccountID, page.Conversations); err != nil {
+		return FinishedPage{}, err
+	}
 	return page, nil
 }

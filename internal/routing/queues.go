@@ -238,6 +238,9 @@ func (e *Engine) QueueConversations(ctx context.Context, p auth.Principal, depar
 		last := page.Conversations[QueuePageSize-1]
 		page.NextCursor = makeCursor(*last.QueuedAt, last.ID)
 	}
+	if err := withLastMessages(ctx, q, p.AccountID, page.Conversations); err != nil {
+		return QueuePage{}, err
+	}
 	return page, nil
 }
 

@@ -2,11 +2,14 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/conversation"
@@ -51,6 +54,78 @@ type Summary struct {
 	// and how many customer messages they have not read.
 	Draft  string `json:"draft,omitempty"`
 	Unread *int64 `json:"unread,omitempty"`
+	// LastMessage is the newest message to or from the customer; nil
+	// before the first one.
+	LastMessage *MessagePreview `json:"last_message"`
+}
+
+// MessagePreview is a conversation's newest message to or from the
+// customer, as a list row shows it. Internal notes and system lines are
+// never the preview: the row tells the agent where the conversation with
+// the customer stands.
+type MessagePreview struct {
+	ID         int64  `json:"id"`
+	Direction  string `json:"direction"` // in (from the customer) or out (to them)
+	Kind       string `json:"kind"`
+	SenderType string `json:"sender_type"`
+	// Body is the start of the text, on one line: at most PreviewRunes
+	// characters, and "…" after them when there was more.
+	Body string `json:"body"`
+	// Attachments are the names of the files the message carries.
+	Attachments []string  `json:"attachments"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// PreviewRunes is how much of a message's text a preview keeps.
+const PreviewRunes = 200
+
+func previewOf(m store.LastMessage) *MessagePreview {
+	p := &MessagePreview{ID: m.ID, Direction: m.Direction, Kind: m.Kind, SenderType: m.SenderType,
+		Body: previewText(m.Body), Attachments: []string{}, CreatedAt: m.CreatedAt}
+	var files []conversation.Attachment
+	if json.Unmarshal([]byte(m.Attachments), &files) == nil {
+		for _, f := range files {
+			p.Attachments = append(p.Attachments, f.Name)
+		}
+	}
+	return p
+}
+
+// previewText puts a body on one line (line breaks and runs of spaces
+// become one space) and cuts it at PreviewRunes characters.
+func previewText(body string) string {
+	s := strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(s) <= PreviewRunes {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRight(string(r[:PreviewRunes]), " ") + "…"
+}
+
+// withLastMessages fills in the LastMessage of each summary, reading them
+// all in one query.
+func withLastMessages(ctx context.Context, q *store.Queries, accountID int64, list []Summary) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
+	}
+	rows, err := q.LastMessages(ctx, accountID, ids)
+	if err != nil {
+		return fmt.Errorf("last messages: %w", err)
+	}
+	byConversation := make(map[int64]store.LastMessage, len(rows))
+	for _, m := range rows {
+		byConversation[m.ConversationID] = m
+	}
+	for i := range list {
+		if m, ok := byConversation[list[i].ID]; ok {
+			list[i].LastMessage = previewOf(m)
+		}
+	}
+	return nil
 }
 
 func summaryOf(c store.Conversation, contactName, departmentName string, channelName, channelKind, agentName store.NullString) Summary {
@@ -200,6 +275,11 @@ func (e *Engine) Conversation(ctx context.Context, p auth.Principal, id int64) (
 	} else if !errors.Is(store.Translate(err), store.ErrNotFound) {
 		return Details{}, err
 	}
+	one := []Summary{d.Summary}
+	if err := withLastMessages(ctx, q, p.AccountID, one); err != nil {
+		return Details{}, err
+	}
+	d.Summary = one[0]
 	m, err := conversation.Measure(ctx, q, e.clock.Now(), c)
 	if err != nil {
 		return Details{}, err
@@ -250,6 +330,9 @@ func (e *Engine) MyConversations(ctx context.Context, p auth.Principal, tab stri
 	default:
 		return nil, validate.Errorf("tab", "must be active, waiting, inactive or offered")
 	}
+	if err := withLastMessages(ctx, q, p.AccountID, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -282,6 +365,9 @@ func (e *Engine) ContactConversations(ctx context.Context, p auth.Principal, con
 		if ok {
 			out = append(out, summaryOf(r.Conversation, r.ContactName, r.DepartmentName, r.ChannelName, r.ChannelKind, r.AgentName))
 		}
+	}
+	if err := withLastMessages(ctx, q, p.AccountID, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -2,7 +2,7 @@
 // Waiting / Inactive), with search, filters, order and "show more"; beside
 // the list, the selected conversation.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { get, type Message, type Summary } from "./api";
+import { get, type Summary } from "./api";
 import { ConversationView } from "./ConversationView";
 import { clock, duration, t } from "./i18n";
 import type { LiveEvent } from "./live";
@@ -172,38 +172,17 @@ function uniq<T extends { id: number }>(xs: T[]): T[] {
   return [...seen.values()].sort((a, b) => (a as unknown as { name: string }).name.localeCompare((b as unknown as { name: string }).name));
 }
 
-// The newest message of a conversation, for its preview: read only for the
-// rows on screen (the list is virtualised), again when the conversation moves.
-const lastMessages = new Map<string, Promise<Message | null>>();
-function useLastMessage(c: Summary): Message | null {
-  const key = `${c.id}:${c.updated_at}:${lastActivity(c)}`;
-  const [m, setM] = useState<Message | null>(null);
-  useEffect(() => {
-    let p = lastMessages.get(key);
-    if (!p) {
-      p = get<{ messages: Message[] }>(`/conversations/${c.id}/messages?limit=1`).then(
-        (r) => r.messages[0] ?? null,
-        () => null,
-      );
-      lastMessages.set(key, p);
-    }
-    let stale = false;
-    void p.then((v) => !stale && setM(v));
-    return () => {
-      stale = true;
-    };
-  }, [key, c.id]);
-  return m;
-}
-
-function Preview({ c }: { c: Summary }) {
-  const m = useLastMessage(c);
+// Preview: what the agent was writing, else the newest message to or from
+// the customer, which the list's summaries carry (refreshed with the list on
+// every message.created), else the subject.
+export function Preview({ c }: { c: Summary }) {
+  const m = c.last_message;
   if (c.draft) return <span className="ellipsis">✎ {c.draft}</span>;
   if (!m) return <span className="ellipsis">{c.subject || c.department.name}</span>;
-  const body = m.body || m.attachments.map((a) => a.name).join(", ");
+  const body = m.body || m.attachments.map((a) => "📎 " + a).join(", ");
   return (
-    <span className={"ellipsis" + (m.direction === "note" ? " preview-note" : "")}>
-      {m.direction === "out" ? "↪ " : m.direction === "note" ? `${t("internalNote")}: ` : ""}
+    <span className="ellipsis" data-testid="preview">
+      {m.direction === "out" ? "↪ " : ""}
       {body}
     </span>
   );

@@ -23,6 +23,7 @@ function offer(): Details {
     last_agent_at: null,
     closed_at: null,
     updated_at: new Date(start).toISOString(),
+    last_message: { id: 31, direction: "in", kind: "text", sender_type: "contact", body: "Quanto custa o plano?", attachments: [], created_at: new Date(start - 65000).toISOString() },
     tags: [],
     close_reason: null,
     resolved: null,

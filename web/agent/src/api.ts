@@ -49,6 +49,18 @@ export type Summary = {
   updated_at: string;
   draft?: string;
   unread?: number;
+  // The newest message to or from the customer (never an internal note).
+  last_message: MessagePreview | null;
+};
+
+export type MessagePreview = {
+  id: number;
+  direction: "in" | "out";
+  kind: string;
+  sender_type: "contact" | "agent" | "system" | "bot";
+  body: string;
+  attachments: string[];
+  created_at: string;
 };
 
 export type ContactInfo = { id: number; name: string; trade_name: string; document: string; emails: string[]; phones: string[] };
