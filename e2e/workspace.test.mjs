@@ -76,10 +76,13 @@ after(async () => {
 });
 
 // signIn opens the workspace in a context of its own and signs in through
-// the form; it reports how long the first screen took to become usable.
-async function signIn(who, locale) {
+// the form; it reports how long the first screen took to become usable. init,
+// when given, runs in every page of the context before the workspace's own
+// scripts (page.addInitScript).
+async function signIn(who, locale, init) {
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 820 }, locale, timezoneId: "America/Sao_Paulo" });
   await ctx.grantPermissions(["clipboard-read", "clipboard-write", "notifications"], { origin: atende.url });
+  if (init) await ctx.addInitScript(init);
   const page = await ctx.newPage();
   page.setDefaultTimeout(long);
   page.on("pageerror", (e) => console.error(`[${who.name}] page error:`, e));
@@ -232,7 +235,17 @@ for (const locale of ["pt-BR", "en-US"]) {
 
     // Agent 2 has it in her list, with the note, and closes it: the
     // reason, "resolved?" and the external protocol are required here.
+    // Her list previews the newest message to or from the customer (the
+    // server's summary, on one line), never the note, and follows new
+    // messages live.
     const row = a2.page.locator(`[data-conversation="${id}"]`);
+    const lastAnswer = locale === "pt-BR" ? "Posso ajudar em mais algo? Estou à disposição." : "Anything else I can help with? I'm here for you.";
+    await row.getByText(lastAnswer).waitFor();
+    assert.ok(!(await row.innerText()).includes(note), "the preview is never the internal note");
+    const thanks = locale === "pt-BR" ? "Obrigado, vou pensar." : "Thanks, I'll think about it.";
+    await visitor.locator("#atende-widget .composer textarea").fill(thanks);
+    await visitor.locator("#atende-widget .composer textarea").press("Enter");
+    await row.getByText(thanks).waitFor();
     await row.click();
     await a2.page.waitForURL(new RegExp(`/conversations/${id}$`));
     await a2.page.locator(".messages .message.note").getByText(note).waitFor();
@@ -273,6 +286,14 @@ for (const locale of ["pt-BR", "en-US"]) {
       await shot(a2.page, locale, name);
     }
     assert.equal(await a2.page.locator("[data-testid=day-concluded]").textContent(), locale === "pt-BR" ? "1" : "2");
+    // My day comes from the server's events: the conversation Caio started
+    // and transferred away still counts for him.
+    await a1.page.goto(atende.url + "/my-day");
+    const n = locale === "pt-BR" ? "1" : "2";
+    await until("Caio's day", async () => (await a1.page.locator("[data-testid=day-started]").textContent()) === n &&
+      (await a1.page.locator("[data-testid=day-transferred]").textContent()) === n, long);
+    assert.equal(await a1.page.locator("[data-testid=day-concluded]").textContent(), "0");
+    await shot(a1.page, locale, "my-day-transferred");
     const admin = await signIn(people.ana, locale);
     await admin.page.goto(atende.url + "/admin");
     await admin.page.locator(".admin-list").getByText("Vendas").click();
@@ -283,5 +304,203 @@ for (const locale of ["pt-BR", "en-US"]) {
     await vctx.close();
     await caio.post("/api/v1/presence", { presence: "not_ready" }, 200);
     await bia.post("/api/v1/presence", { presence: "not_ready" }, 200);
+  });
+}
+
+// What the administration screens say, per language (web/agent/src/i18n.ts).
+const adminWords = {
+  "pt-BR": { departments: "Serviços", users: "Usuários", tags: "Etiquetas", pauseReasons: "Motivos de pausa", webchat: "Chat do site", save: "Salvar", saved: "Salvo",
+    edit: "Editar", name: "Nome", tagName: "Nome da etiqueta", policy: "Política", offerTimeout: "Tempo da oferta (s)", inactivity: "Inativa após (s sem mensagem do cliente)",
+    capacity: "Capacidade", auto: "Recebe distribuição automática", active: "Ativo", rotate: "Trocar o segredo de identidade", copy: "Copiar", copied: "Copiado" },
+  "en-US": { departments: "Departments", users: "Users", tags: "Tags", pauseReasons: "Pause reasons", webchat: "Website chat", save: "Save", saved: "Saved",
+    edit: "Edit", name: "Name", tagName: "Tag name", policy: "Policy", offerTimeout: "Offer timeout (s)", inactivity: "Inactive after (s without a customer message)",
+    capacity: "Capacity", auto: "Takes automatic distribution", active: "Active", rotate: "Rotate the identity secret", copy: "Copy", copied: "Copied" },
+};
+
+for (const locale of ["pt-BR", "en-US"]) {
+  test(`an administrator edits departments, users, tags, pause reasons and the website chat (${locale})`, async () => {
+    const w = adminWords[locale];
+    const suffix = locale === "pt-BR" ? "pt" : "en";
+    const dep = await ana.post("/api/v1/departments", { name: `Suporte ${suffix}` });
+    const duda = await ana.post("/api/v1/users", { name: `Duda ${suffix}`, email: `duda.${suffix}@acme.test`, role: "agent", password: "senha longa da duda" });
+    const tag = await ana.post("/api/v1/tags", { tag: `promo-${suffix}` });
+    const reason = await ana.post("/api/v1/pause-reasons", { name: `Café ${suffix}` });
+    const oldSecret = (await ana.get(`/api/v1/webchat/channels/${channel.id}`)).identity_secret;
+
+    const admin = await signIn(people.ana, locale);
+    const page = admin.page;
+    await page.goto(atende.url + "/admin");
+    const tab = (name) => page.locator(".admin [role=tablist]").getByRole("tab", { name, exact: true }).click();
+
+    // A department's routing settings.
+    await tab(w.departments);
+    await page.locator(".admin-list").getByRole("button", { name: dep.name, exact: true }).click();
+    const routing = page.locator(".admin-card .grid-form");
+    await routing.getByLabel(w.policy).selectOption("round_robin");
+    await routing.getByLabel(w.offerTimeout).fill("45");
+    await routing.getByLabel(w.inactivity).fill("900");
+    await routing.getByRole("button", { name: w.save }).click();
+    await routing.getByRole("status").getByText(w.saved).waitFor();
+    await shot(page, locale, "admin-department-routing");
+    const rs = await ana.get(`/api/v1/departments/${dep.id}/routing`);
+    assert.deepEqual([rs.policy, rs.offer_timeout_s, rs.inactivity_s], ["round_robin", 45, 900]);
+
+    // A user's capacity: the form starts from that user's routing.
+    await tab(w.users);
+    await page.getByRole("button", { name: `${w.edit}: ${duda.name}` }).click();
+    const userRouting = page.locator(".routing-form");
+    const capacity = userRouting.getByLabel(w.capacity);
+    await until("the user's routing in the form", async () => (await capacity.inputValue()) === "5");
+    await capacity.fill("3");
+    await userRouting.getByLabel(w.auto).uncheck();
+    await userRouting.getByRole("button", { name: w.save }).click();
+    await userRouting.getByRole("status").getByText(w.saved).waitFor();
+    await shot(page, locale, "admin-user-capacity");
+    assert.deepEqual(await ana.get(`/api/v1/users/${duda.id}/routing`), { capacity: 3, auto_distribution: false });
+
+    // A tag renamed.
+    await tab(w.tags);
+    await page.getByRole("button", { name: `${w.edit}: ${tag.tag}` }).click();
+    await page.locator(".edit-form").getByLabel(w.tagName).fill(`Promoção ${suffix}`);
+    await page.locator(".edit-form").getByRole("button", { name: w.save }).click();
+    await page.locator(`[data-tag="promoção ${suffix}"]`).waitFor();
+    await shot(page, locale, "admin-tag-renamed");
+    const tags = (await ana.get("/api/v1/tags")).tags.map((x) => x.tag);
+    assert.ok(tags.includes(`promoção ${suffix}`) && !tags.includes(`promo-${suffix}`), `tags after the rename: ${tags}`);
+
+    // A pause reason renamed and deactivated.
+    await tab(w.pauseReasons);
+    await page.getByRole("button", { name: `${w.edit}: ${reason.name}` }).click();
+    const reasonForm = page.locator(".edit-form");
+    await reasonForm.getByLabel(w.name, { exact: true }).fill(`Café longo ${suffix}`);
+    await reasonForm.getByLabel(w.active).uncheck();
+    await reasonForm.getByRole("button", { name: w.save }).click();
+    await reasonForm.getByRole("status").getByText(w.saved).waitFor();
+    await shot(page, locale, "admin-pause-reason");
+    const edited = (await ana.get("/api/v1/pause-reasons")).pause_reasons.find((r) => r.id === reason.id);
+    assert.deepEqual([edited.name, edited.active], [`Café longo ${suffix}`, false]);
+
+    // The website chat's identity secret rotated: asked first, shown once,
+    // copied.
+    await tab(w.webchat);
+    await page.getByRole("button", { name: `${w.edit}: ${channel.name}` }).click();
+    const form = page.locator(".webchat-form");
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await form.getByRole("button", { name: w.rotate }).click();
+    const shown = await form.getByTestId("new-secret").textContent();
+    assert.ok(asked.length > 0, "rotating asked for confirmation first");
+    await form.getByRole("button", { name: w.copy, exact: true }).click();
+    await form.getByRole("button", { name: w.copied, exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
+    await shot(page, locale, "admin-identity-secret");
+    const secret = (await ana.get(`/api/v1/webchat/channels/${channel.id}`)).identity_secret;
+    assert.equal(secret, shown);
+    assert.notEqual(secret, oldSecret);
+
+    await admin.ctx.close();
+  });
+}
+
+// Recorded in the agent's page before the workspace runs: the sounds it
+// makes (Web Audio oscillators started, media played), the notifications it
+// shows (a stand-in Notification with permission granted), and a switch
+// that puts the tab in the background as the Page Visibility API reports it.
+const backgroundProbe = () => {
+  window.__sounds = [];
+  window.__notifications = [];
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    createOscillator() {
+      const osc = super.createOscillator();
+      const start = osc.start.bind(osc);
+      osc.start = (...args) => {
+        window.__sounds.push({ kind: "oscillator", frequency: osc.frequency.value });
+        return start(...args);
+      };
+      return osc;
+    }
+  };
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    window.__sounds.push({ kind: "media", src: this.currentSrc || this.src });
+    return play.apply(this, args);
+  };
+  window.Notification = class {
+    static permission = "granted";
+    static requestPermission() {
+      return Promise.resolve("granted");
+    }
+    constructor(title, options = {}) {
+      window.__notifications.push({ title, body: options.body, tag: options.tag, hidden: document.hidden });
+    }
+    close() {}
+  };
+  let hidden = false;
+  Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => hidden });
+  Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+  window.__setHidden = (h) => {
+    hidden = h;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+};
+
+for (const locale of ["pt-BR", "en-US"]) {
+  test(`an offer in a background tab sounds, notifies and signals in the title (${locale})`, async () => {
+    const w = words[locale];
+    const visitorName = locale === "pt-BR" ? "Rita Fundo" : "Rita Background";
+    const visitorEmail = locale === "pt-BR" ? "rita@fundo.example" : "rita@background.example";
+    await bia.post("/api/v1/presence", { presence: "not_ready" }, 200);
+    const a1 = await signIn(people.caio, locale, backgroundProbe);
+    const page = a1.page;
+    await setStatus(page, "ready");
+    const title = await page.title();
+    await page.evaluate(() => window.__setHidden(true));
+    assert.equal(await page.evaluate(() => document.visibilityState), "hidden");
+
+    const vctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+    const visitor = await vctx.newPage();
+    visitor.setDefaultTimeout(long);
+    await visitor.goto(siteURL + "/");
+    await visitor.locator("#atende-widget .launcher").click();
+    await visitor.locator("#atende-widget input[name=name]").fill(visitorName);
+    await visitor.locator("#atende-widget input[name=email]").fill(visitorEmail);
+    await visitor.locator("#atende-widget textarea[name=body]").fill(locale === "pt-BR" ? "Vocês entregam no sábado?" : "Do you deliver on Saturdays?");
+    await visitor.locator("#atende-widget .form button[type=submit]").click();
+
+    // The notification names the customer (name and e-mail) and the
+    // department; the sound played; the title blinks.
+    const [shown] = await until("the offer's notification", async () => {
+      const n = await page.evaluate(() => window.__notifications);
+      return n.length > 0 && n;
+    }, long);
+    assert.equal(shown.title, w.offerTitle);
+    assert.ok(shown.body.includes(visitorName) && shown.body.includes(visitorEmail) && shown.body.includes("Vendas"), `notification body: ${shown.body}`);
+    assert.equal(shown.hidden, true, "the notification came while the tab was in the background");
+    const sounds = await page.evaluate(() => window.__sounds);
+    assert.ok(sounds.length >= 1, "the offer made a sound");
+    await until("the tab title to signal the offer", async () => {
+      const now = await page.title();
+      return now !== title && now.includes(w.offerTitle);
+    }, long);
+    await page.getByRole("alertdialog").getByText(visitorName).waitFor();
+    await shot(page, locale, "offer-background");
+
+    // Back in the foreground, the agent takes it; the title settles.
+    await page.evaluate(() => window.__setHidden(false));
+    await page.getByRole("alertdialog").getByRole("button", { name: w.accept }).click();
+    await page.waitForURL(/\/conversations\/\d+$/);
+    const id = Number(page.url().split("/").pop());
+    await until("the title back to normal", async () => (await page.title()) === title, long);
+    assert.equal((await page.evaluate(() => window.__notifications)).length, 1, "one notification for one offer");
+
+    const reasons = (await caio.get(`/api/v1/close-reasons?department_id=${vendas.id}`)).close_reasons;
+    await caio.post(`/api/v1/conversations/${id}/close`, { close_reason_id: reasons[0].id, resolved: true, external_protocol: "EXT-1" }, 204);
+    await caio.post("/api/v1/presence", { presence: "not_ready" }, 200);
+    await a1.ctx.close();
+    await vctx.close();
   });
 }

@@ -44,7 +44,10 @@ export function Offers() {
     setOffer(details);
     beep();
     if (document.hidden && "Notification" in window && Notification.permission === "granted") {
-      new Notification(t("offerTitle"), { body: `${details.contact.name} · ${details.department.name}`, tag: "offer-" + details.id });
+      // Who it is as the dialog says it: the name, and the number or e-mail.
+      const c = details.contact;
+      const from = c.phones[0] ?? c.emails[0];
+      new Notification(t("offerTitle"), { body: [c.name, from, details.department.name].filter(Boolean).join(" · "), tag: "offer-" + details.id });
     }
   }, []);
 
