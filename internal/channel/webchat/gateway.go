@@ -31,11 +31,18 @@ type Hub interface {
 	PublishTyping(t realtime.Typing) error
 }
 
-// Socket is one widget's WebSocket, as the HTTP layer hands it over.
+// Socket is one widget's WebSocket, as the HTTP layer hands it over. It
+// ends by being closed, from either side: reads and writes take no context.
 type Socket interface {
-	Read(ctx context.Context) ([]byte, error)
-	Write(ctx context.Context, frame []byte) error
+	// Read waits for the next frame; it fails once the socket is closed.
+	Read() ([]byte, error)
+	// Write sends a frame. A client that does not take it in a few seconds
+	// has its socket closed, and Write fails.
+	Write(frame []byte) error
+	// Close closes with a status and reason, waiting a little for the
+	// client's answer; CloseNow closes at once.
 	Close(code int, reason string) error
+	CloseNow() error
 }
 
 // Client is what the HTTP layer knows of the browser.
@@ -50,6 +57,7 @@ const (
 	CloseNoHello       = 4408
 	CloseTooManyFaults = 4429
 	CloseTooSlow       = 1008
+	CloseGoingAway     = 1001
 )
 
 // Gateway serves the widgets' sockets: one session per socket.
@@ -112,82 +120,39 @@ func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
 
 // sessionBuffer is how many items may wait for a session before it is
 // closed as too slow. The feed hands a session only its own conversation's
-// events, so a few dozen is plenty; each slot costs every open widget 24
-// bytes.
+// events, so a few dozen is plenty.
 const sessionBuffer = 32
 
 // Serve runs one widget's socket until it closes. The HTTP layer has found
-// the channel and checked the Origin.
+// the channel and checked the Origin. Cancelling ctx closes the socket
+// (going away).
+//
+// The calling goroutine only reads the socket, for as long as it is open:
+// call Serve on a goroutine of its own with a shallow stack (the API returns
+// from the request and leaves the socket to one). Frames and the feed's
+// items are handled by a worker goroutine that the session starts when
+// there is something to do and that leaves when there is nothing more, so
+// an idle widget costs one small stack (see session.work).
 func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock Socket, cl Client) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	s := &session{g: g, row: row, ch: ch, sock: sock, cl: cl, items: make(chan item, sessionBuffer), slow: make(chan struct{}), users: map[int64]string{}, shown: map[int64]bool{}}
-	frames := make(chan []byte)
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			data, err := sock.Read(ctx)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			select {
-			case frames <- data:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	defer sock.CloseNow()
+	stop := context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
+	defer stop()
+	s := &session{g: g, ctx: ctx, row: row, ch: ch, sock: sock, cl: cl, users: map[int64]string{}, shown: map[int64]bool{}}
+	s.cond.L = &s.qmu
 
-	// Once the visitor is known, their leaving is recorded however the
-	// session ends.
-	defer func() {
-		if s.joined {
-			s.leave()
-		}
-	}()
-	// The first frame must be a hello.
-	timer := time.NewTimer(g.HelloTimeout)
-	defer timer.Stop()
-	select {
-	case data := <-frames:
-		f, err := DecodeFrame(data)
-		if err == nil && f.Type != FrameHello {
-			err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
-		}
-		if err != nil {
-			s.refuse(ctx, err)
-			return sock.Close(CloseNoHello, "hello expected")
-		}
-		if err := s.hello(ctx, f); err != nil {
-			return err
-		}
-	case <-readErr: // the socket closed
-		return nil
-	case <-timer.C:
-		return sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String())
-	case <-ctx.Done():
-		return nil
+	// The first frame must come within HelloTimeout (and be a hello: the
+	// worker checks).
+	late := time.AfterFunc(g.HelloTimeout, func() { sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String()) })
+	data, err := sock.Read()
+	if !late.Stop() || err != nil {
+		return nil // closed, or too late
 	}
-
-	for {
-		select {
-		case data := <-frames:
-			if err := s.frame(ctx, data); err != nil {
-				return err
-			}
-		case it := <-s.items:
-			if err := s.item(ctx, it); err != nil {
-				return err
-			}
-		case <-s.slow:
-			return sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
-		case <-readErr: // the socket closed: how sessions end
-			return nil
-		case <-ctx.Done():
-			return nil
+	for s.handOver(data) {
+		if data, err = sock.Read(); err != nil {
+			break // the socket closed: how sessions end
 		}
 	}
+	return s.end()
 }
 
 // keepBatch bounds the visitors one heartbeat transaction renews, so that
@@ -242,18 +207,31 @@ func (g *Gateway) KeepOnline(ctx context.Context) error {
 // session is one widget's socket.
 type session struct {
 	g    *Gateway
+	ctx  context.Context
 	row  store.Channel
 	ch   Channel
 	sock Socket
 	cl   Client
 
+	// The session's work, guarded by qmu: the frame the reader has read and
+	// the worker not yet taken (next) (the reader waits on cond to hand over the
+	// next), and the items from the feed.
+	qmu     sync.Mutex
+	cond    sync.Cond
+	next    []byte
+	items   []item
+	slow    bool          // items overflowed: the socket is closed as too slow
+	running bool          // a worker goroutine is at work
+	ended   bool          // the socket closed or failed: no more work
+	exited  chan struct{} // closed when the worker leaves, if end waits for it
+	err     error         // what failed, for Serve to report
+
+	// The rest is the worker's.
+	greeted  bool // the first frame was handled
 	visitor  store.WebchatVisitor
 	conv     *store.Conversation // the conversation the widget shows, if any
 	position int64               // its place in the queue, as last computed by sendPositions (0: ask)
 	lang     string
-	items    chan item
-	slow     chan struct{}
-	slowOnce sync.Once
 
 	// Guarded by Gateway.fmu (fanout.go).
 	feed                      *accountFeed
@@ -276,25 +254,150 @@ type item struct {
 	position int64
 }
 
-// push files an item without waiting: a session too slow to take them is
-// closed (the widget reconnects and catches up by sequence).
+// push files an item without waiting (the feed calls it with locks held).
+// A session too slow to take sessionBuffer of them is closed: the widget
+// reconnects and catches up by sequence.
 func (s *session) push(it item) {
-	select {
-	case s.items <- it:
-	default:
-		s.slowOnce.Do(func() { close(s.slow) })
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.ended || s.slow {
+		return
+	}
+	if len(s.items) >= sessionBuffer {
+		s.slow, s.items = true, nil
+	} else {
+		s.items = append(s.items, it)
+	}
+	s.wake()
+}
+
+// handOver gives the worker a frame read from the socket, first waiting
+// while the previous one is still waiting: the reader stays one frame
+// ahead at most, so a flood waits in the client's socket, not here. It
+// reports false once the session has ended.
+func (s *session) handOver(data []byte) bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	for s.next != nil && !s.ended {
+		s.cond.Wait()
+	}
+	if s.ended {
+		return false
+	}
+	s.next = data
+	s.wake()
+	return true
+}
+
+// wake starts a worker unless one is at work. Called with qmu held.
+func (s *session) wake() {
+	if !s.running && !s.ended {
+		s.running = true
+		go s.work()
 	}
 }
 
-// send writes one frame.
-func (s *session) send(ctx context.Context, v any) error {
+// work handles the session's items and frames, one at a time, until there
+// are none; then it leaves. Handling goes deep (the database, encoding): a
+// goroutine that comes and goes for it keeps the reader's stack shallow,
+// for a stack stays as large as it ever grew until the garbage collector
+// shrinks it.
+func (s *session) work() {
+	for {
+		s.qmu.Lock()
+		frame, items, slow := s.next, s.items, s.slow
+		if s.ended || (frame == nil && len(items) == 0 && !slow) {
+			s.running = false
+			if s.exited != nil {
+				close(s.exited)
+			}
+			s.qmu.Unlock()
+			return
+		}
+		if frame != nil {
+			s.next = nil
+			s.cond.Signal()
+		}
+		s.items = nil
+		s.qmu.Unlock()
+
+		if slow {
+			s.sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
+			s.fail(nil)
+			continue
+		}
+		var err error
+		for _, it := range items {
+			if err = s.item(s.ctx, it); err != nil {
+				break
+			}
+		}
+		if err == nil && frame != nil {
+			err = s.handle(frame)
+		}
+		if err != nil {
+			s.fail(err)
+		}
+	}
+}
+
+// handle handles a frame from the widget; the first must be a hello.
+func (s *session) handle(data []byte) error {
+	if s.greeted {
+		return s.frame(s.ctx, data)
+	}
+	s.greeted = true
+	f, err := DecodeFrame(data)
+	if err == nil && f.Type != FrameHello {
+		err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
+	}
+	if err != nil {
+		s.refuse(s.ctx, err)
+		s.sock.Close(CloseNoHello, "hello expected")
+		return nil
+	}
+	return s.hello(s.ctx, f)
+}
+
+// fail ends the session: the socket closes, the reader stops, and err (nil
+// for a session closed on purpose) is what Serve reports.
+func (s *session) fail(err error) {
+	s.qmu.Lock()
+	if !s.ended {
+		s.ended, s.err = true, err
+		s.cond.Broadcast()
+	}
+	s.qmu.Unlock()
+	s.sock.CloseNow()
+}
+
+// end is the reader's last act: it waits for the worker to leave, then
+// records the visitor's leaving if they were known.
+func (s *session) end() error {
+	s.qmu.Lock()
+	s.ended = true
+	if s.running {
+		s.exited = make(chan struct{})
+	}
+	exited, err := s.exited, s.err
+	s.qmu.Unlock()
+	if exited != nil {
+		<-exited
+	}
+	if s.joined {
+		s.leave()
+	}
+	return err
+}
+
+// send writes one frame. The socket bounds how long a write may take: a
+// context per write would be kept by the WebSocket until the next one.
+func (s *session) send(_ context.Context, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	return s.sock.Write(wctx, data)
+	return s.sock.Write(data)
 }
 
 type errorFrame struct {
