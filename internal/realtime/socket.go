@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,27 +19,28 @@ import (
 // the time, so what one costs while it waits matters more than what a frame
 // costs. Conn keeps that small:
 //
-//   - Small buffers. net/http hands a hijacked connection over with 4 KiB
-//     read and write buffers that the WebSocket keeps for its life; Accept
-//     gives it buffers of readBuffer and writeBuffer bytes instead. A frame
-//     bigger than a buffer costs another system call, not correctness:
-//     bufio reads a large payload straight into the caller's slice and
-//     writes a large one straight to the connection.
+//   - No buffers to speak of. net/http hands a hijacked connection over with
+//     4 KiB read and write buffers that the WebSocket keeps for its life.
+//     Accept gives it a readBuffer-byte read buffer (bufio reads a payload
+//     larger than that straight into the caller's slice: a larger frame
+//     costs a system call more, nothing else), and a tiny write buffer over
+//     a frameWriter, which gathers a frame in a pooled buffer only while
+//     Write sends it.
 //   - No timer or context per write. coder/websocket keeps the context of
 //     the last write until the next one, so a context.WithTimeout per write
 //     stays alive (with its timer) for as long as the socket idles. Write
-//     bounds a write with a deadline on the connection instead, set before
-//     and cleared after.
+//     bounds the network write with a deadline on the connection instead.
 //   - Nothing per socket besides. Reads and writes pass a context that is
 //     never cancelled, which coder/websocket then has nothing to register
 //     with; a socket ends when it is closed, from either side.
 
-// Buffer sizes of a socket. Most frames either way are a few hundred bytes:
-// a typing signal, a ping, an event. writeBuffer holds a frame's header and
-// a typical event whole, so it goes out in one system call.
+// Buffer sizes of a socket. A client's frames are mostly a few dozen bytes
+// (pings, typing signals, read marks): readBuffer takes one in a single
+// system call. writeBuffer only needs to hold a frame header; frames are
+// gathered by the frameWriter.
 const (
-	readBuffer  = 256
-	writeBuffer = 1024
+	readBuffer  = 64
+	writeBuffer = 16
 )
 
 // WriteTimeout is how long a client may take to accept one frame before
@@ -48,30 +50,30 @@ const WriteTimeout = 10 * time.Second
 // Conn is a server's WebSocket.
 type Conn struct {
 	ws *websocket.Conn
-	nc net.Conn // for write deadlines
+	fw frameWriter
 
-	// wmu makes a write and its deadline one: another write must not clear
-	// the deadline of one in progress.
+	// wmu makes a frame's gathering and sending one.
 	wmu sync.Mutex
 }
 
-// Accept upgrades the request to a WebSocket with small buffers (see
-// above). It has answered the request when it returns an error.
+// Accept upgrades the request to a WebSocket that costs little while idle
+// (see above). It has answered the request when it returns an error.
 func Accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOptions) (*Conn, error) {
-	hj := &hijacker{ResponseWriter: w}
-	ws, err := websocket.Accept(hj, r, opts)
+	c := &Conn{fw: frameWriter{timeout: WriteTimeout}}
+	ws, err := websocket.Accept(&hijacker{ResponseWriter: w, c: c}, r, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{ws: ws, nc: hj.conn}, nil
+	c.ws = ws
+	return c, nil
 }
 
-// hijacker hands coder/websocket the hijacked connection with buffers of
-// our size. Anything the client sent before the upgrade's answer (which
-// net/http has read ahead) comes first.
+// hijacker hands coder/websocket the hijacked connection with our buffers.
+// Anything the client sent before the upgrade's answer (which net/http has
+// read ahead) comes first.
 type hijacker struct {
 	http.ResponseWriter
-	conn net.Conn
+	c *Conn
 }
 
 func (h *hijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
@@ -81,7 +83,7 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = conn
+	h.c.fw.conn = conn
 	var br *bufio.Reader
 	if n := rw.Reader.Buffered(); n > 0 {
 		// coder/websocket reads what is buffered again from the buffer it
@@ -95,7 +97,69 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	} else {
 		br = bufio.NewReaderSize(conn, readBuffer)
 	}
-	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, writeBuffer)), nil
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(&h.c.fw, writeBuffer)), nil
+}
+
+// frameWriter is what the WebSocket writes to. While Conn.Write sends a
+// frame it gathers the frame's pieces (header, payload) in a buffer from a
+// pool, which goes out in one system call under the write deadline and back
+// to the pool; an idle socket holds none. coder/websocket's own writes
+// (pongs, close frames) go straight through, in order: it writes one frame
+// at a time, and one written while a frame is being gathered joins it.
+type frameWriter struct {
+	conn      net.Conn
+	timeout   time.Duration // WriteTimeout, but in tests
+	mu        sync.Mutex
+	gathering bool
+	buf       *[]byte
+}
+
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooled bounds the buffers kept for reuse: a large snapshot's is let go.
+const maxPooled = 64 << 10
+
+func (w *frameWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.gathering {
+		return w.conn.Write(p)
+	}
+	if w.buf == nil {
+		w.buf = framePool.Get().(*[]byte)
+	}
+	*w.buf = append(*w.buf, p...)
+	return len(p), nil
+}
+
+func (w *frameWriter) gather() {
+	w.mu.Lock()
+	w.gathering = true
+	w.mu.Unlock()
+}
+
+// send writes what was gathered, within the timeout, and stops gathering.
+func (w *frameWriter) send() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.gathering = false
+	if w.buf == nil {
+		return nil
+	}
+	b := w.buf
+	w.buf = nil
+	w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	_, err := w.conn.Write(*b)
+	if err == nil {
+		// coder/websocket's own writes have their own timeouts and must not
+		// meet an old deadline.
+		w.conn.SetWriteDeadline(time.Time{})
+	}
+	if cap(*b) <= maxPooled {
+		*b = (*b)[:0]
+		framePool.Put(b)
+	}
+	return err
 }
 
 // never is the context of reads and writes: a socket ends by being closed.
@@ -108,29 +172,25 @@ func (c *Conn) Read() (websocket.MessageType, []byte, error) {
 }
 
 // Write sends one message. A client that does not take it within
-// WriteTimeout has its socket closed.
+// WriteTimeout has its socket closed, as does any failure to write.
 func (c *Conn) Write(typ websocket.MessageType, data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	c.fw.gather()
 	err := c.ws.Write(never, typ, data)
+	if serr := c.fw.send(); err == nil {
+		err = serr
+	}
 	if err != nil {
-		// The buffered writer keeps the error: the socket cannot write
-		// again.
 		c.ws.CloseNow()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return errTooSlow
+			return fmt.Errorf("the client took no frame for %v: %w", c.fw.timeout, err)
 		}
 		return err
 	}
-	// coder/websocket's own writes (pongs, the close frame) have their own
-	// timeouts and must not meet an old deadline.
-	c.nc.SetWriteDeadline(time.Time{})
 	return nil
 }
-
-var errTooSlow = errors.New("the client took no frame for " + WriteTimeout.String())
 
 // Ping sends a ping and waits for the pong, at most timeout.
 func (c *Conn) Ping(timeout time.Duration) error {
