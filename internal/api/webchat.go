@@ -227,7 +227,7 @@ func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	// closes it.
 	client := webchat.Client{IP: ip, UserAgent: r.UserAgent()}
 	go func() {
-		if err := s.widget.Serve(context.Background(), row, ch, wsSocket{conn}, client); err != nil {
+		if err := s.widget.Serve(context.Background(), &row, &ch, wsSocket{conn}, client); err != nil {
 			s.log.Warn("widget socket", "channel", row.ID, "err", err)
 		}
 	}()

@@ -77,6 +77,9 @@ type Gateway struct {
 	mu    sync.Mutex
 	local map[int64]int // sockets on this node, by visitor
 
+	cmu   sync.Mutex
+	sites map[int64]*site // by channel: the copy its sessions share
+
 	fmu   sync.Mutex
 	feeds map[int64]*accountFeed // by account (fanout.go)
 }
@@ -88,7 +91,7 @@ func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *cha
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, files: files, log: log, limits: limits, lim: newLimiter(),
-		HelloTimeout: 10 * time.Second, local: map[int64]int{}, feeds: map[int64]*accountFeed{}}
+		HelloTimeout: 10 * time.Second, local: map[int64]int{}, sites: map[int64]*site{}, feeds: map[int64]*accountFeed{}}
 }
 
 // ErrUnknownChannel: no live website chat channel has that public key.
@@ -124,20 +127,25 @@ func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
 const sessionBuffer = 32
 
 // Serve runs one widget's socket until it closes. The HTTP layer has found
-// the channel and checked the Origin. Cancelling ctx closes the socket
-// (going away).
+// the channel (row and ch, which Serve only reads) and checked the Origin.
+// Cancelling ctx closes the socket (going away).
 //
 // The calling goroutine only reads the socket, for as long as it is open:
 // call Serve on a goroutine of its own with a shallow stack (the API returns
 // from the request and leaves the socket to one). Frames and the feed's
 // items are handled by a worker goroutine that the session starts when
 // there is something to do and that leaves when there is nothing more, so
-// an idle widget costs one small stack (see session.work).
-func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock Socket, cl Client) error {
+// an idle widget costs one small stack (see session.work). Its frames are on
+// that stack too: Serve takes the channel by pointer, not its 600 bytes by
+// value.
+func (g *Gateway) Serve(ctx context.Context, row *store.Channel, ch *Channel, sock Socket, cl Client) error {
 	defer sock.CloseNow()
-	stop := context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
-	defer stop()
-	s := &session{g: g, ctx: ctx, row: row, ch: ch, sock: sock, cl: cl, users: map[int64]string{}, shown: map[int64]bool{}}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
+		defer stop()
+	}
+	site := g.site(row, ch)
+	s := &session{g: g, ctx: ctx, row: &site.row, ch: &site.ch, sock: sock, cl: cl, users: map[int64]string{}, shown: map[int64]bool{}}
 	s.cond.L = &s.qmu
 
 	// The first frame must come within HelloTimeout (and be a hello: the
@@ -153,6 +161,34 @@ func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock
 		}
 	}
 	return s.end()
+}
+
+// site is a channel as its sessions see it. They share one copy of it: a
+// site's thousands of open widgets would otherwise each hold the channel's
+// row and settings.
+type site struct {
+	row store.Channel
+	ch  Channel
+}
+
+// site returns the shared copy of the channel as row and ch have it,
+// replacing an older one (sessions that have it keep it).
+func (g *Gateway) site(row *store.Channel, ch *Channel) *site {
+	g.cmu.Lock()
+	defer g.cmu.Unlock()
+	if c := g.sites[row.ID]; c != nil && sameRow(&c.row, row) {
+		return c
+	}
+	c := &site{row: *row, ch: *ch}
+	g.sites[row.ID] = c
+	return c
+}
+
+// sameRow reports whether a and b are the same version of a channel's row.
+func sameRow(a, b *store.Channel) bool {
+	return a.ID == b.ID && a.AccountID == b.AccountID && a.Kind == b.Kind && a.Name == b.Name && a.DepartmentID == b.DepartmentID &&
+		a.Settings == b.Settings && a.RatePerS == b.RatePerS && a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
+		a.DeletedAt.Valid == b.DeletedAt.Valid && a.DeletedAt.Time.Equal(b.DeletedAt.Time) && a.PublicKey == b.PublicKey && a.Secret == b.Secret
 }
 
 // keepBatch bounds the visitors one heartbeat transaction renews, so that
@@ -208,8 +244,8 @@ func (g *Gateway) KeepOnline(ctx context.Context) error {
 type session struct {
 	g    *Gateway
 	ctx  context.Context
-	row  store.Channel
-	ch   Channel
+	row  *store.Channel // shared with the site's other sessions: read only
+	ch   *Channel       // likewise
 	sock Socket
 	cl   Client
 
@@ -228,7 +264,7 @@ type session struct {
 
 	// The rest is the worker's.
 	greeted  bool // the first frame was handled
-	visitor  store.WebchatVisitor
+	visitor  visitorState
 	conv     *store.Conversation // the conversation the widget shows, if any
 	position int64               // its place in the queue, as last computed by sendPositions (0: ask)
 	lang     string
@@ -244,6 +280,22 @@ type session struct {
 	shown      map[int64]bool // messages sent to this socket
 	refusals   int
 	users      map[int64]string // display names, by user id
+}
+
+// visitorState is what a session keeps of its visitor's row; the rest (the
+// browser, the page, …) stays in the database rather than in every open
+// widget's session.
+type visitorState struct {
+	ID             int64
+	VisitorKey     string
+	ContactID      sql.NullInt64
+	ConversationID sql.NullInt64
+	SinceSeq       int64
+	Visits         int32
+}
+
+func visitorStateOf(v store.WebchatVisitor) visitorState {
+	return visitorState{ID: v.ID, VisitorKey: v.VisitorKey, ContactID: v.ContactID, ConversationID: v.ConversationID, SinceSeq: v.SinceSeq, Visits: v.Visits}
 }
 
 // item is what the gateway's feed hands the session: an event, a typing
@@ -490,7 +542,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 		if err != nil {
 			return fmt.Errorf("visitor %d arrives: %w", v.ID, err)
 		}
-		s.visitor = v
+		s.visitor = visitorStateOf(v)
 		// A hello with after is the same page reconnecting: not a new view.
 		if f.After == 0 || f.Page.URL != v.CurrentUrl {
 			if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
@@ -503,6 +555,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 	if err != nil {
 		return err
 	}
+	s.cl.UserAgent = "" // recorded: the session needs it no more
 	g.mu.Lock()
 	g.local[s.visitor.ID]++
 	g.mu.Unlock()
@@ -640,7 +693,7 @@ func (s *session) loadConversation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.visitor = v
+	s.visitor = visitorStateOf(v)
 	if !v.ConversationID.Valid {
 		s.setConversation(nil)
 		return nil
