@@ -224,13 +224,10 @@ func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	// The socket outlives the request: it gets a goroutine of its own, with
 	// a shallow stack, and the request's goroutine returns, which lets
 	// net/http drop the request and its buffers. It ends when either side
-	// closes it.
-	client := webchat.Client{IP: ip, UserAgent: r.UserAgent()}
-	go func() {
-		if err := s.widget.Serve(context.Background(), &row, &ch, wsSocket{conn}, client); err != nil {
-			s.log.Warn("widget socket", "channel", row.ID, "err", err)
-		}
-	}()
+	// closes it. The gateway logs how it failed, if it did: nothing here
+	// waits for it, and a closure that did would keep this request's copy
+	// of the channel alive with the socket.
+	go s.widget.Serve(context.Background(), &row, &ch, wsSocket{conn}, webchat.Client{IP: ip, UserAgent: r.UserAgent()})
 	return nil
 }
 

@@ -35,12 +35,8 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request, p auth.Princi
 	// The socket outlives the request: it gets a goroutine of its own, with
 	// a shallow stack, and the request's goroutine returns, which lets
 	// net/http drop the request and its buffers. It ends when either side
-	// closes it.
-	go func() {
-		if err := s.hub.Serve(context.Background(), conn, p, after); err != nil {
-			s.log.Warn("websocket", "user", p.UserID, "err", err)
-		}
-	}()
+	// closes it. The hub logs how it failed, if it did.
+	go s.hub.Serve(context.Background(), conn, p, after)
 	return nil
 }
 

@@ -440,7 +440,7 @@ type eventFrame struct {
 // Serve runs one WebSocket for p until it closes: it replays the events
 // after the sequence the client last saw, then forwards live ones. The
 // agent's presence follows their connections. Cancelling ctx closes the
-// socket (going away).
+// socket (going away). Serve logs the error it returns.
 //
 // The calling goroutine only reads the socket, for as long as it is open:
 // call Serve on a goroutine of its own with a shallow stack (the API returns
@@ -471,6 +471,9 @@ func (h *Hub) Serve(ctx context.Context, conn *Conn, p auth.Principal, after int
 				h.log.Warn("presence disconnect", "user", p.UserID, "err", err)
 			}
 		}
+	}
+	if err != nil {
+		h.log.Warn("websocket", "user", p.UserID, "err", err)
 	}
 	return err
 }

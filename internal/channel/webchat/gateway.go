@@ -128,7 +128,8 @@ const sessionBuffer = 32
 
 // Serve runs one widget's socket until it closes. The HTTP layer has found
 // the channel (row and ch, which Serve only reads) and checked the Origin.
-// Cancelling ctx closes the socket (going away).
+// Cancelling ctx closes the socket (going away). Serve logs the error it
+// returns.
 //
 // The calling goroutine only reads the socket, for as long as it is open:
 // call Serve on a goroutine of its own with a shallow stack (the API returns
@@ -160,7 +161,11 @@ func (g *Gateway) Serve(ctx context.Context, row *store.Channel, ch *Channel, so
 			break // the socket closed: how sessions end
 		}
 	}
-	return s.end()
+	if err := s.end(); err != nil {
+		g.log.Warn("webchat: socket failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
+		return err
+	}
+	return nil
 }
 
 // site is a channel as its sessions see it. They share one copy of it: a
