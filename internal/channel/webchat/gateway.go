@@ -379,8 +379,7 @@ func (s *session) work() {
 		s.qmu.Unlock()
 
 		if slow {
-			s.sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
-			s.fail(nil)
+			s.close(CloseTooSlow, "too slow: reconnect with your last seq")
 			continue
 		}
 		var err error
@@ -410,10 +409,17 @@ func (s *session) handle(data []byte) error {
 	}
 	if err != nil {
 		s.refuse(s.ctx, err)
-		s.sock.Close(CloseNoHello, "hello expected")
-		return nil
+		return s.close(CloseNoHello, "hello expected")
 	}
 	return s.hello(s.ctx, f)
+}
+
+// close closes the socket on purpose, with a status and reason, and ends
+// the session: a frame the reader took meanwhile is not handled.
+func (s *session) close(code int, reason string) error {
+	err := s.sock.Close(code, reason)
+	s.fail(nil)
+	return err
 }
 
 // fail ends the session: the socket closes, the reader stops, and err (nil
@@ -490,7 +496,7 @@ func (s *session) refuse(ctx context.Context, err error) error {
 		return werr
 	}
 	if s.refusals >= s.g.limits.MaxRefusals {
-		return s.sock.Close(CloseTooManyFaults, "too many refused frames")
+		return s.close(CloseTooManyFaults, "too many refused frames")
 	}
 	return nil
 }
@@ -524,7 +530,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 		k, err := VerifyToken(s.row.Secret, s.row.ID, f.Token, now)
 		if err != nil {
 			s.send(ctx, errorFrame{Type: "error", Code: "bad_token", Message: err.Error()})
-			return s.sock.Close(CloseBadToken, "bad token")
+			return s.close(CloseBadToken, "bad token")
 		}
 		key = k
 	}

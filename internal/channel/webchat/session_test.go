@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func (s *stuckSocket) codes() []int {
 
 // greetedSession is a session past its hello, showing conversation 7.
 func greetedSession(sock Socket) *session {
-	g := &Gateway{log: slog.New(slog.DiscardHandler)}
+	g := &Gateway{log: slog.New(slog.DiscardHandler), limits: DefaultLimits}
 	s := &session{g: g, ctx: context.Background(), sock: sock, greeted: true, conv: &store.Conversation{ID: 7}}
 	s.cond.L = &s.qmu
 	return s
@@ -124,5 +125,52 @@ func TestTheWorkerLeavesWhenThereIsNothingToDo(t *testing.T) {
 	}
 	if s.handOver([]byte(`{"type":"ping"}`)) {
 		t.Fatal("an ended session took a frame")
+	}
+}
+
+// recordingSocket keeps what is written and the close statuses.
+type recordingSocket struct {
+	mu     sync.Mutex
+	frames []string
+	closed []int
+}
+
+func (s *recordingSocket) Read() ([]byte, error) { select {} }
+
+func (s *recordingSocket) Write(frame []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.frames = append(s.frames, string(frame))
+	return nil
+}
+
+func (s *recordingSocket) Close(code int, _ string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = append(s.closed, code)
+	return nil
+}
+
+func (s *recordingSocket) CloseNow() error { return nil }
+
+// A socket whose first frame is not a hello is refused and closed with
+// 4408, and a frame read meanwhile is not handled: the session has no
+// visitor to handle it for.
+func TestNothingIsHandledAfterAMissingHello(t *testing.T) {
+	sock := &recordingSocket{}
+	s := greetedSession(sock)
+	s.greeted = false
+	s.handOver([]byte(`{"type":"ping"}`))
+	s.handOver([]byte(`{"type":"ping"}`))
+	if err := s.end(); err != nil {
+		t.Fatal(err)
+	}
+	sock.mu.Lock()
+	defer sock.mu.Unlock()
+	if len(sock.frames) != 1 || !strings.Contains(sock.frames[0], "hello_required") {
+		t.Fatalf("wrote %q, want only the refusal", sock.frames)
+	}
+	if len(sock.closed) != 1 || sock.closed[0] != CloseNoHello {
+		t.Fatalf("closed with %v", sock.closed)
 	}
 }
