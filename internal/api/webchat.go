@@ -13,6 +13,7 @@ import (
 
 	"github.com/atende/atende/internal/auth"
 	"github.com/atende/atende/internal/channel/webchat"
+	"github.com/atende/atende/internal/realtime"
 	"github.com/atende/atende/web/widget"
 )
 
@@ -215,42 +216,45 @@ func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		return &requestError{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many connections from this address; try again later"}
 	}
 	u, _ := url.Parse(origin)
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{u.Host}})
+	conn, err := realtime.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{u.Host}})
 	if err != nil {
 		return nil // Accept has answered
 	}
-	defer conn.CloseNow()
 	conn.SetReadLimit(webchat.MaxFrame)
-	if err := s.widget.Serve(r.Context(), row, ch, wsSocket{conn}, webchat.Client{IP: ip, UserAgent: r.UserAgent()}); err != nil {
-		s.log.Warn("widget socket", "channel", row.ID, "err", err)
-	}
+	// The socket outlives the request: it gets a goroutine of its own, with
+	// a shallow stack, and the request's goroutine returns, which lets
+	// net/http drop the request and its buffers. It ends when either side
+	// closes it. The gateway logs how it failed, if it did: nothing here
+	// waits for it, and a closure that did would keep this request's copy
+	// of the channel alive with the socket.
+	go s.widget.Serve(context.Background(), &row, &ch, wsSocket{conn}, webchat.Client{IP: ip, UserAgent: r.UserAgent()})
 	return nil
 }
 
 // wsSocket is a WebSocket as the gateway uses it.
-type wsSocket struct{ c *websocket.Conn }
+type wsSocket struct{ c *realtime.Conn }
 
-func (ws wsSocket) Read(ctx context.Context) ([]byte, error) {
-	for {
-		typ, data, err := ws.c.Read(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if typ == websocket.MessageText {
-			return data, nil
-		}
+func (ws wsSocket) Read() ([]byte, error) {
+	typ, data, err := ws.c.Read()
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
 		ws.c.Close(websocket.StatusUnsupportedData, "text frames only")
 		return nil, errors.New("binary frame")
 	}
+	return data, nil
 }
 
-func (ws wsSocket) Write(ctx context.Context, frame []byte) error {
-	return ws.c.Write(ctx, websocket.MessageText, frame)
+func (ws wsSocket) Write(frame []byte) error {
+	return ws.c.Write(websocket.MessageText, frame)
 }
 
 func (ws wsSocket) Close(code int, reason string) error {
 	return ws.c.Close(websocket.StatusCode(code), reason)
 }
+
+func (ws wsSocket) CloseNow() error { return ws.c.CloseNow() }
 
 func clipString(s string, n int) string {
 	if len(s) > n {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/realtime"
 )
 
 // websocket upgrades to the event stream: /api/v1/ws?after=SEQ replays what
@@ -26,14 +28,15 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if s.hub == nil {
 		return &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "real-time events are not available"}
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.wsOrigins})
+	conn, err := realtime.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.wsOrigins})
 	if err != nil {
 		return nil // Accept has answered (403 for a foreign origin, 426 otherwise)
 	}
-	defer conn.CloseNow()
-	if err := s.hub.Serve(r.Context(), conn, p, after); err != nil {
-		s.log.Warn("websocket", "user", p.UserID, "err", err)
-	}
+	// The socket outlives the request: it gets a goroutine of its own, with
+	// a shallow stack, and the request's goroutine returns, which lets
+	// net/http drop the request and its buffers. It ends when either side
+	// closes it. The hub logs how it failed, if it did.
+	go s.hub.Serve(context.Background(), conn, p, after)
 	return nil
 }
 

@@ -299,14 +299,20 @@ func (h *Hub) PublishTyping(t Typing) error {
 	return h.bus.conn.Publish(subjectTyping+strconv.FormatInt(t.AccountID, 10), data)
 }
 
-// client is one WebSocket.
+// client is one agent's WebSocket. While it idles it costs Serve's
+// goroutine, blocked reading, and little else: frames to send wait in a
+// queue that a writer goroutine, started by the first of them, drains
+// before it leaves.
 type client struct {
 	p      auth.Principal
 	viewer events.Viewer
-	send   chan []byte
-	done   chan struct{}
-	once   sync.Once
-	reason string
+	conn   *Conn
+
+	mu      sync.Mutex
+	queue   [][]byte // frames to write, in order
+	writing bool     // a writer goroutine is draining queue
+	closed  bool     // the socket is closing: nothing more is written
+	ping    *time.Timer
 
 	// Guarded by the hub's mutex.
 	last    int64
@@ -317,6 +323,14 @@ type client struct {
 // sendBuffer is how many frames may wait for a slow socket before it is
 // dropped (the client reconnects and resyncs).
 const sendBuffer = 512
+
+// pingEvery is how often an agent's socket is pinged, so that proxies keep
+// it open and a client gone without a word is noticed; pongTimeout is how
+// long its pong may take.
+const (
+	pingEvery   = 25 * time.Second
+	pongTimeout = 10 * time.Second
+)
 
 // deliver pushes s unless the client has it already. frame holds the
 // event's encoding, made on first use and shared by every client it goes to.
@@ -336,19 +350,83 @@ func encodeEvent(s events.Stored) []byte {
 	return frame
 }
 
+// push queues a frame without waiting (the hub calls it with its lock
+// held). A client that lets sendBuffer frames pile up is closed as too slow
+// rather than holding up everyone else's events.
 func (c *client) push(frame []byte) {
-	select {
-	case c.send <- frame:
-	default:
-		c.stop("too slow: reconnect with your last sequence")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if len(c.queue) >= sendBuffer {
+		c.closed, c.queue = true, nil
+		// Close waits for the client's answer: not here.
+		go c.conn.Close(websocket.StatusPolicyViolation, "too slow: reconnect with your last sequence")
+		return
+	}
+	c.queue = append(c.queue, frame)
+	if !c.writing {
+		c.writing = true
+		go c.write()
 	}
 }
 
-func (c *client) stop(reason string) {
-	c.once.Do(func() {
-		c.reason = reason
-		close(c.done)
+// write sends the queued frames until there are none, then returns: an idle
+// socket has no writer. A failed write (the client gone, or too slow to
+// take a frame within WriteTimeout) has closed the socket.
+func (c *client) write() {
+	for {
+		c.mu.Lock()
+		frames := c.queue
+		c.queue = nil
+		if len(frames) == 0 || c.closed {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, f := range frames {
+			if err := c.conn.Write(websocket.MessageText, f); err != nil {
+				c.mu.Lock()
+				c.closed, c.queue, c.writing = true, nil, false
+				c.mu.Unlock()
+				return
+			}
+		}
+	}
+}
+
+// startPings pings the client every pingEvery until the socket closes; a
+// ping not answered in time closes it. The timer's goroutine does the
+// pinging: nothing waits in between.
+func (c *client) startPings() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.ping = time.AfterFunc(pingEvery, func() {
+		if err := c.conn.Ping(pongTimeout); err != nil {
+			c.conn.CloseNow()
+			return
+		}
+		c.mu.Lock()
+		if !c.closed {
+			c.ping.Reset(pingEvery)
+		}
+		c.mu.Unlock()
 	})
+}
+
+// close stops writing and pinging.
+func (c *client) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed, c.queue = true, nil
+	if c.ping != nil {
+		c.ping.Stop()
+	}
 }
 
 type eventFrame struct {
@@ -361,50 +439,83 @@ type eventFrame struct {
 
 // Serve runs one WebSocket for p until it closes: it replays the events
 // after the sequence the client last saw, then forwards live ones. The
-// agent's presence follows their connections.
-func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, p auth.Principal, after int64) error {
-	v, err := h.viewer(ctx, p)
-	if err != nil {
-		return err
-	}
-	c := &client{p: p, viewer: v, send: make(chan []byte, sendBuffer), done: make(chan struct{}), syncing: true}
-	first, err := h.register(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer func() {
+// agent's presence follows their connections. Cancelling ctx closes the
+// socket (going away). Serve logs the error it returns.
+//
+// The calling goroutine only reads the socket, for as long as it is open:
+// call Serve on a goroutine of its own with a shallow stack (the API returns
+// from the request and leaves the socket to one). Everything that goes
+// deeper, the database and encoding, runs on goroutines that come and go,
+// so an idle socket costs one small stack.
+func (h *Hub) Serve(ctx context.Context, conn *Conn, p auth.Principal, after int64) error {
+	defer conn.CloseNow()
+	stop := context.AfterFunc(ctx, func() { conn.Close(websocket.StatusGoingAway, "the server is stopping") })
+	defer stop()
+	conn.SetReadLimit(4 << 10)
+	c := &client{p: p, conn: conn, syncing: true}
+	var registered bool
+	var err error
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		if registered, err = h.start(ctx, c, after); err != nil {
+			conn.CloseNow()
+		}
+	}()
+	h.read(ctx, c)
+	c.close()
+	<-started
+	if registered {
 		if last := h.unregister(c); last {
 			if err := h.presence.Disconnected(context.WithoutCancel(ctx), p); err != nil {
 				h.log.Warn("presence disconnect", "user", p.UserID, "err", err)
 			}
 		}
-	}()
+	}
+	if err != nil {
+		h.log.Warn("websocket", "user", p.UserID, "err", err)
+	}
+	return err
+}
+
+// start registers the client, replays what it missed, switches it to live
+// events and starts pinging it. registered says whether Serve must
+// unregister it.
+func (h *Hub) start(ctx context.Context, c *client, after int64) (registered bool, err error) {
+	v, err := h.viewer(ctx, c.p)
+	if err != nil {
+		return false, err
+	}
+	c.viewer = v
+	first, err := h.register(ctx, c)
+	if err != nil {
+		return false, err
+	}
 	if first {
-		if err := h.presence.Connected(ctx, p); err != nil {
-			return err
+		if err := h.presence.Connected(ctx, c.p); err != nil {
+			return true, err
 		}
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go h.read(ctx, conn, c)
 
 	// A client with nothing yet (after=0) starts from now, whatever the
 	// account's history: it reads the state through the REST API once
 	// synced. Read after registering, so nothing between is missed.
 	if after == 0 {
-		if after, err = h.db.Read().LastEventSeq(ctx, p.AccountID); err != nil {
-			return err
+		if after, err = h.db.Read().LastEventSeq(ctx, c.p.AccountID); err != nil {
+			return true, err
 		}
 	}
 	// Replay, then switch to live; live events that came meanwhile were kept.
 	missed, err := events.After(ctx, h.db.Read(), v, after)
 	if errors.Is(err, events.ErrTooOld) {
-		writeJSON(ctx, conn, map[string]any{"type": "reload", "reason": err.Error()})
-		return conn.Close(websocket.StatusNormalClosure, "reload")
+		reload, _ := json.Marshal(map[string]any{"type": "reload", "reason": err.Error()})
+		if c.conn.Write(websocket.MessageText, reload) == nil {
+			c.conn.Close(websocket.StatusNormalClosure, "reload")
+		}
+		return true, nil
 	}
 	if err != nil {
-		return err
+		return true, err
 	}
 	h.mu.Lock()
 	c.last = after
@@ -418,68 +529,52 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, p auth.Principal,
 	synced, _ := json.Marshal(map[string]any{"type": "synced", "seq": c.last})
 	c.push(synced)
 	h.mu.Unlock()
-
-	ping := time.NewTicker(25 * time.Second)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-c.done:
-			if c.reason == closedByClient {
-				return nil
-			}
-			return conn.Close(websocket.StatusPolicyViolation, c.reason)
-		case frame := <-c.send:
-			wctx, cancelWrite := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Write(wctx, websocket.MessageText, frame)
-			cancelWrite()
-			if err != nil {
-				return nil
-			}
-		case <-ping.C:
-			pctx, cancelPing := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Ping(pctx)
-			cancelPing()
-			if err != nil {
-				return nil
-			}
-		}
-	}
+	c.startPings()
+	return true, nil
 }
 
-const closedByClient = "closed by the client"
-
-// read handles what the client sends: typing signals and pings.
-func (h *Hub) read(ctx context.Context, conn *websocket.Conn, c *client) {
-	defer c.stop(closedByClient)
-	conn.SetReadLimit(4 << 10)
+// read reads what the client sends until the socket closes. Each frame is
+// handled on a goroutine of its own, one at a time: decoding and checking a
+// typing signal against the database take far more stack than waiting for
+// the next frame, and this goroutine's stack stays as deep as it ever went.
+func (h *Hub) read(ctx context.Context, c *client) {
 	for {
-		_, data, err := conn.Read(ctx)
+		_, data, err := c.conn.Read()
 		if err != nil {
 			return
 		}
-		var msg struct {
-			Type           string `json:"type"`
-			ConversationID int64  `json:"conversation_id"`
-		}
-		if err := json.Unmarshal(data, &msg); err != nil {
-			c.pushError("malformed frame: " + err.Error())
-			continue
-		}
-		switch msg.Type {
-		case "typing":
-			if err := h.Typing(ctx, c.p, msg.ConversationID); err != nil {
-				c.pushError(err.Error())
-			}
-		case "ping":
-			pong, _ := json.Marshal(map[string]string{"type": "pong"})
-			c.push(pong)
-		default:
-			c.pushError(fmt.Sprintf("unknown frame type %q", msg.Type))
-		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.frame(ctx, c, data)
+		}()
+		<-done
 	}
 }
+
+// frame handles one frame of the client: a typing signal or a ping.
+func (h *Hub) frame(ctx context.Context, c *client, data []byte) {
+	var msg struct {
+		Type           string `json:"type"`
+		ConversationID int64  `json:"conversation_id"`
+	}
+	if err := json.Unmarshal(data, &msg); err != nil {
+		c.pushError("malformed frame: " + err.Error())
+		return
+	}
+	switch msg.Type {
+	case "typing":
+		if err := h.Typing(ctx, c.p, msg.ConversationID); err != nil {
+			c.pushError(err.Error())
+		}
+	case "ping":
+		c.push(pongFrame)
+	default:
+		c.pushError(fmt.Sprintf("unknown frame type %q", msg.Type))
+	}
+}
+
+var pongFrame = []byte(`{"type":"pong"}`)
 
 func (c *client) pushError(msg string) {
 	frame, _ := json.Marshal(map[string]string{"type": "error", "message": strings.TrimSpace(msg)})
@@ -548,11 +643,4 @@ func (h *Hub) unregister(c *client) (lastOfUser bool) {
 	}
 	h.users[c.p.UserID] = cs
 	return false
-}
-
-func writeJSON(ctx context.Context, conn *websocket.Conn, v any) error {
-	data, _ := json.Marshal(v)
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return conn.Write(wctx, websocket.MessageText, data)
 }

@@ -75,7 +75,7 @@ func startNode(t *testing.T, db *store.DB, natsURL string, clk clock.Clock, who 
 	t.Cleanup(n.hub.Close)
 	// The API authenticates; here a test header names the principal.
 	n.ws = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := websocket.Accept(w, r, nil)
+		conn, err := realtime.Accept(w, r, nil)
 		if err != nil {
 			return
 		}

@@ -31,11 +31,34 @@ type accountFeed struct {
 	err   error
 	stop  func()
 
-	sessions  int
-	byConv    map[int64]map[*session]bool
-	byVisitor map[int64]map[*session]bool
+	sessions int
+	// A conversation or a visitor has a session or two (tabs): a slice
+	// each costs far less than a set. A queue may have thousands.
+	byConv    map[int64][]*session
+	byVisitor map[int64][]*session
 	queued    map[int64]map[*session]bool // by department: visitors waiting in its queue
 	moved     bool                        // a conversation changed since positions were last sent
+}
+
+func addTo(idx map[int64][]*session, key int64, s *session) {
+	idx[key] = append(idx[key], s)
+}
+
+func removeFrom(idx map[int64][]*session, key int64, s *session) {
+	ss := idx[key]
+	for i, other := range ss {
+		if other == s {
+			ss[i] = ss[len(ss)-1]
+			ss[len(ss)-1] = nil
+			ss = ss[:len(ss)-1]
+			break
+		}
+	}
+	if len(ss) == 0 {
+		delete(idx, key)
+	} else {
+		idx[key] = ss
+	}
 }
 
 func add(idx map[int64]map[*session]bool, key int64, s *session) {
@@ -60,13 +83,13 @@ func (g *Gateway) follow(ctx context.Context, s *session) error {
 	f := g.feeds[acc]
 	creating := f == nil
 	if creating {
-		f = &accountFeed{ready: make(chan struct{}), byConv: map[int64]map[*session]bool{},
-			byVisitor: map[int64]map[*session]bool{}, queued: map[int64]map[*session]bool{}}
+		f = &accountFeed{ready: make(chan struct{}), byConv: map[int64][]*session{},
+			byVisitor: map[int64][]*session{}, queued: map[int64]map[*session]bool{}}
 		g.feeds[acc] = f
 	}
 	f.sessions++
 	s.feed = f
-	add(f.byVisitor, s.visitor.ID, s)
+	addTo(f.byVisitor, s.visitor.ID, s)
 	g.fmu.Unlock()
 	if creating {
 		// Not under fmu: the hub calls the listener with its own lock held,
@@ -92,8 +115,8 @@ func (g *Gateway) unfollow(s *session) {
 		return
 	}
 	s.feed = nil
-	remove(f.byVisitor, s.visitor.ID, s)
-	remove(f.byConv, s.indexedConv, s)
+	removeFrom(f.byVisitor, s.visitor.ID, s)
+	removeFrom(f.byConv, s.indexedConv, s)
 	remove(f.queued, s.indexedQueue, s)
 	f.sessions--
 	var stop func()
@@ -126,9 +149,9 @@ func (g *Gateway) index(s *session) {
 		return
 	}
 	if conv != s.indexedConv {
-		remove(f.byConv, s.indexedConv, s)
+		removeFrom(f.byConv, s.indexedConv, s)
 		if conv != 0 {
-			add(f.byConv, conv, s)
+			addTo(f.byConv, conv, s)
 		}
 		s.indexedConv = conv
 	}
@@ -167,13 +190,13 @@ func (l feedListener) Event(ev events.Stored) {
 		return
 	}
 	if strings.HasPrefix(ev.Kind, "visitor.") {
-		for s := range f.byVisitor[e.VisitorID] {
+		for _, s := range f.byVisitor[e.VisitorID] {
 			s.push(item{ev: &ev})
 		}
 		return
 	}
 	if e.ConversationID != 0 {
-		for s := range f.byConv[e.ConversationID] {
+		for _, s := range f.byConv[e.ConversationID] {
 			s.push(item{ev: &ev})
 		}
 	}
@@ -192,7 +215,7 @@ func (l feedListener) Typing(t realtime.Typing) {
 	g.fmu.Lock()
 	defer g.fmu.Unlock()
 	if f := g.feeds[l.accountID]; f != nil {
-		for s := range f.byConv[t.ConversationID] {
+		for _, s := range f.byConv[t.ConversationID] {
 			s.push(item{typing: &t})
 		}
 	}

@@ -31,11 +31,18 @@ type Hub interface {
 	PublishTyping(t realtime.Typing) error
 }
 
-// Socket is one widget's WebSocket, as the HTTP layer hands it over.
+// Socket is one widget's WebSocket, as the HTTP layer hands it over. It
+// ends by being closed, from either side: reads and writes take no context.
 type Socket interface {
-	Read(ctx context.Context) ([]byte, error)
-	Write(ctx context.Context, frame []byte) error
+	// Read waits for the next frame; it fails once the socket is closed.
+	Read() ([]byte, error)
+	// Write sends a frame. A client that does not take it in a few seconds
+	// has its socket closed, and Write fails.
+	Write(frame []byte) error
+	// Close closes with a status and reason, waiting a little for the
+	// client's answer; CloseNow closes at once.
 	Close(code int, reason string) error
+	CloseNow() error
 }
 
 // Client is what the HTTP layer knows of the browser.
@@ -50,6 +57,7 @@ const (
 	CloseNoHello       = 4408
 	CloseTooManyFaults = 4429
 	CloseTooSlow       = 1008
+	CloseGoingAway     = 1001
 )
 
 // Gateway serves the widgets' sockets: one session per socket.
@@ -69,6 +77,9 @@ type Gateway struct {
 	mu    sync.Mutex
 	local map[int64]int // sockets on this node, by visitor
 
+	cmu   sync.Mutex
+	sites map[int64]*site // by channel: the copy its sessions share
+
 	fmu   sync.Mutex
 	feeds map[int64]*accountFeed // by account (fanout.go)
 }
@@ -80,7 +91,7 @@ func NewGateway(db *store.DB, clk clock.Clock, engine *routing.Engine, recv *cha
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Gateway{db: db, clock: clk, engine: engine, recv: recv, hub: hub, files: files, log: log, limits: limits, lim: newLimiter(),
-		HelloTimeout: 10 * time.Second, local: map[int64]int{}, feeds: map[int64]*accountFeed{}}
+		HelloTimeout: 10 * time.Second, local: map[int64]int{}, sites: map[int64]*site{}, feeds: map[int64]*accountFeed{}}
 }
 
 // ErrUnknownChannel: no live website chat channel has that public key.
@@ -112,82 +123,77 @@ func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
 
 // sessionBuffer is how many items may wait for a session before it is
 // closed as too slow. The feed hands a session only its own conversation's
-// events, so a few dozen is plenty; each slot costs every open widget 24
-// bytes.
+// events, so a few dozen is plenty.
 const sessionBuffer = 32
 
 // Serve runs one widget's socket until it closes. The HTTP layer has found
-// the channel and checked the Origin.
-func (g *Gateway) Serve(ctx context.Context, row store.Channel, ch Channel, sock Socket, cl Client) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	s := &session{g: g, row: row, ch: ch, sock: sock, cl: cl, items: make(chan item, sessionBuffer), slow: make(chan struct{}), users: map[int64]string{}, shown: map[int64]bool{}}
-	frames := make(chan []byte)
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			data, err := sock.Read(ctx)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			select {
-			case frames <- data:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	// Once the visitor is known, their leaving is recorded however the
-	// session ends.
-	defer func() {
-		if s.joined {
-			s.leave()
-		}
-	}()
-	// The first frame must be a hello.
-	timer := time.NewTimer(g.HelloTimeout)
-	defer timer.Stop()
-	select {
-	case data := <-frames:
-		f, err := DecodeFrame(data)
-		if err == nil && f.Type != FrameHello {
-			err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
-		}
-		if err != nil {
-			s.refuse(ctx, err, "")
-			return sock.Close(CloseNoHello, "hello expected")
-		}
-		if err := s.hello(ctx, f); err != nil {
-			return err
-		}
-	case <-readErr: // the socket closed
-		return nil
-	case <-timer.C:
-		return sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String())
-	case <-ctx.Done():
-		return nil
+// the channel (row and ch, which Serve only reads) and checked the Origin.
+// Cancelling ctx closes the socket (going away). Serve logs the error it
+// returns.
+//
+// The calling goroutine only reads the socket, for as long as it is open:
+// call Serve on a goroutine of its own with a shallow stack (the API returns
+// from the request and leaves the socket to one). Frames and the feed's
+// items are handled by a worker goroutine that the session starts when
+// there is something to do and that leaves when there is nothing more, so
+// an idle widget costs one small stack (see session.work). Its frames are on
+// that stack too: Serve takes the channel by pointer, not its 600 bytes by
+// value.
+func (g *Gateway) Serve(ctx context.Context, row *store.Channel, ch *Channel, sock Socket, cl Client) error {
+	defer sock.CloseNow()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
+		defer stop()
 	}
+	site := g.site(row, ch)
+	s := &session{g: g, ctx: ctx, row: &site.row, ch: &site.ch, sock: sock, cl: cl, users: map[int64]string{}, shown: map[int64]bool{}}
+	s.cond.L = &s.qmu
 
-	for {
-		select {
-		case data := <-frames:
-			if err := s.frame(ctx, data); err != nil {
-				return err
-			}
-		case it := <-s.items:
-			if err := s.item(ctx, it); err != nil {
-				return err
-			}
-		case <-s.slow:
-			return sock.Close(CloseTooSlow, "too slow: reconnect with your last seq")
-		case <-readErr: // the socket closed: how sessions end
-			return nil
-		case <-ctx.Done():
-			return nil
+	// The first frame must come within HelloTimeout (and be a hello: the
+	// worker checks).
+	late := time.AfterFunc(g.HelloTimeout, func() { sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String()) })
+	data, err := sock.Read()
+	if !late.Stop() || err != nil {
+		return nil // closed, or too late
+	}
+	for s.handOver(data) {
+		if data, err = sock.Read(); err != nil {
+			break // the socket closed: how sessions end
 		}
 	}
+	if err := s.end(); err != nil {
+		g.log.Warn("webchat: socket failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
+		return err
+	}
+	return nil
+}
+
+// site is a channel as its sessions see it. They share one copy of it: a
+// site's thousands of open widgets would otherwise each hold the channel's
+// row and settings.
+type site struct {
+	row store.Channel
+	ch  Channel
+}
+
+// site returns the shared copy of the channel as row and ch have it,
+// replacing an older one (sessions that have it keep it).
+func (g *Gateway) site(row *store.Channel, ch *Channel) *site {
+	g.cmu.Lock()
+	defer g.cmu.Unlock()
+	if c := g.sites[row.ID]; c != nil && sameRow(&c.row, row) {
+		return c
+	}
+	c := &site{row: *row, ch: *ch}
+	g.sites[row.ID] = c
+	return c
+}
+
+// sameRow reports whether a and b are the same version of a channel's row.
+func sameRow(a, b *store.Channel) bool {
+	return a.ID == b.ID && a.AccountID == b.AccountID && a.Kind == b.Kind && a.Name == b.Name && a.DepartmentID == b.DepartmentID &&
+		a.Settings == b.Settings && a.RatePerS == b.RatePerS && a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt) &&
+		a.DeletedAt.Valid == b.DeletedAt.Valid && a.DeletedAt.Time.Equal(b.DeletedAt.Time) && a.PublicKey == b.PublicKey && a.Secret == b.Secret
 }
 
 // keepBatch bounds the visitors one heartbeat transaction renews, so that
@@ -242,18 +248,31 @@ func (g *Gateway) KeepOnline(ctx context.Context) error {
 // session is one widget's socket.
 type session struct {
 	g    *Gateway
-	row  store.Channel
-	ch   Channel
+	ctx  context.Context
+	row  *store.Channel // shared with the site's other sessions: read only
+	ch   *Channel       // likewise
 	sock Socket
 	cl   Client
 
-	visitor  store.WebchatVisitor
+	// The session's work, guarded by qmu: the frame the reader has read and
+	// the worker not yet taken (next) (the reader waits on cond to hand over the
+	// next), and the items from the feed.
+	qmu     sync.Mutex
+	cond    sync.Cond
+	next    []byte
+	items   []item
+	slow    bool          // items overflowed: the socket is closed as too slow
+	running bool          // a worker goroutine is at work
+	ended   bool          // the socket closed or failed: no more work
+	exited  chan struct{} // closed when the worker leaves, if end waits for it
+	err     error         // what failed, for Serve to report
+
+	// The rest is the worker's.
+	greeted  bool // the first frame was handled
+	visitor  visitorState
 	conv     *store.Conversation // the conversation the widget shows, if any
 	position int64               // its place in the queue, as last computed by sendPositions (0: ask)
 	lang     string
-	items    chan item
-	slow     chan struct{}
-	slowOnce sync.Once
 
 	// Guarded by Gateway.fmu (fanout.go).
 	feed                      *accountFeed
@@ -268,6 +287,22 @@ type session struct {
 	users      map[int64]string // display names, by user id
 }
 
+// visitorState is what a session keeps of its visitor's row; the rest (the
+// browser, the page, …) stays in the database rather than in every open
+// widget's session.
+type visitorState struct {
+	ID             int64
+	VisitorKey     string
+	ContactID      sql.NullInt64
+	ConversationID sql.NullInt64
+	SinceSeq       int64
+	Visits         int32
+}
+
+func visitorStateOf(v store.WebchatVisitor) visitorState {
+	return visitorState{ID: v.ID, VisitorKey: v.VisitorKey, ContactID: v.ContactID, ConversationID: v.ConversationID, SinceSeq: v.SinceSeq, Visits: v.Visits}
+}
+
 // item is what the gateway's feed hands the session: an event, a typing
 // signal or a new place in the queue.
 type item struct {
@@ -276,25 +311,156 @@ type item struct {
 	position int64
 }
 
-// push files an item without waiting: a session too slow to take them is
-// closed (the widget reconnects and catches up by sequence).
+// push files an item without waiting (the feed calls it with locks held).
+// A session too slow to take sessionBuffer of them is closed: the widget
+// reconnects and catches up by sequence.
 func (s *session) push(it item) {
-	select {
-	case s.items <- it:
-	default:
-		s.slowOnce.Do(func() { close(s.slow) })
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.ended || s.slow {
+		return
+	}
+	if len(s.items) >= sessionBuffer {
+		s.slow, s.items = true, nil
+	} else {
+		s.items = append(s.items, it)
+	}
+	s.wake()
+}
+
+// handOver gives the worker a frame read from the socket, first waiting
+// while the previous one is still waiting: the reader stays one frame
+// ahead at most, so a flood waits in the client's socket, not here. It
+// reports false once the session has ended.
+func (s *session) handOver(data []byte) bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	for s.next != nil && !s.ended {
+		s.cond.Wait()
+	}
+	if s.ended {
+		return false
+	}
+	s.next = data
+	s.wake()
+	return true
+}
+
+// wake starts a worker unless one is at work. Called with qmu held.
+func (s *session) wake() {
+	if !s.running && !s.ended {
+		s.running = true
+		go s.work()
 	}
 }
 
-// send writes one frame.
-func (s *session) send(ctx context.Context, v any) error {
+// work handles the session's items and frames, one at a time, until there
+// are none; then it leaves. Handling goes deep (the database, encoding): a
+// goroutine that comes and goes for it keeps the reader's stack shallow,
+// for a stack stays as large as it ever grew until the garbage collector
+// shrinks it.
+func (s *session) work() {
+	for {
+		s.qmu.Lock()
+		frame, items, slow := s.next, s.items, s.slow
+		if s.ended || (frame == nil && len(items) == 0 && !slow) {
+			s.running = false
+			if s.exited != nil {
+				close(s.exited)
+			}
+			s.qmu.Unlock()
+			return
+		}
+		if frame != nil {
+			s.next = nil
+			s.cond.Signal()
+		}
+		s.items = nil
+		s.qmu.Unlock()
+
+		if slow {
+			s.close(CloseTooSlow, "too slow: reconnect with your last seq")
+			continue
+		}
+		var err error
+		for _, it := range items {
+			if err = s.item(s.ctx, it); err != nil {
+				break
+			}
+		}
+		if err == nil && frame != nil {
+			err = s.handle(frame)
+		}
+		if err != nil {
+			s.fail(err)
+		}
+	}
+}
+
+// handle handles a frame from the widget; the first must be a hello.
+func (s *session) handle(data []byte) error {
+	if s.greeted {
+		return s.frame(s.ctx, data)
+	}
+	s.greeted = true
+	f, err := DecodeFrame(data)
+	if err == nil && f.Type != FrameHello {
+		err = &FrameError{Code: "hello_required", Message: "the first frame must be a hello"}
+	}
+	if err != nil {
+		s.refuse(s.ctx, err, "")
+		return s.close(CloseNoHello, "hello expected")
+	}
+	return s.hello(s.ctx, f)
+}
+
+// close closes the socket on purpose, with a status and reason, and ends
+// the session: a frame the reader took meanwhile is not handled.
+func (s *session) close(code int, reason string) error {
+	err := s.sock.Close(code, reason)
+	s.fail(nil)
+	return err
+}
+
+// fail ends the session: the socket closes, the reader stops, and err (nil
+// for a session closed on purpose) is what Serve reports.
+func (s *session) fail(err error) {
+	s.qmu.Lock()
+	if !s.ended {
+		s.ended, s.err = true, err
+		s.cond.Broadcast()
+	}
+	s.qmu.Unlock()
+	s.sock.CloseNow()
+}
+
+// end is the reader's last act: it waits for the worker to leave, then
+// records the visitor's leaving if they were known.
+func (s *session) end() error {
+	s.qmu.Lock()
+	s.ended = true
+	if s.running {
+		s.exited = make(chan struct{})
+	}
+	exited, err := s.exited, s.err
+	s.qmu.Unlock()
+	if exited != nil {
+		<-exited
+	}
+	if s.joined {
+		s.leave()
+	}
+	return err
+}
+
+// send writes one frame. The socket bounds how long a write may take: a
+// context per write would be kept by the WebSocket until the next one.
+func (s *session) send(_ context.Context, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	return s.sock.Write(wctx, data)
+	return s.sock.Write(data)
 }
 
 type errorFrame struct {
@@ -333,7 +499,7 @@ func (s *session) refuse(ctx context.Context, err error, clientID string) error 
 		return werr
 	}
 	if s.refusals >= s.g.limits.MaxRefusals {
-		return s.sock.Close(CloseTooManyFaults, "too many refused frames")
+		return s.close(CloseTooManyFaults, "too many refused frames")
 	}
 	return nil
 }
@@ -367,7 +533,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 		k, err := VerifyToken(s.row.Secret, s.row.ID, f.Token, now)
 		if err != nil {
 			s.send(ctx, errorFrame{Type: "error", Code: "bad_token", Message: err.Error()})
-			return s.sock.Close(CloseBadToken, "bad token")
+			return s.close(CloseBadToken, "bad token")
 		}
 		key = k
 	}
@@ -390,7 +556,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 		if err != nil {
 			return fmt.Errorf("visitor %d arrives: %w", v.ID, err)
 		}
-		s.visitor = v
+		s.visitor = visitorStateOf(v)
 		// A hello with after is the same page reconnecting: not a new view.
 		if f.After == 0 || f.Page.URL != v.CurrentUrl {
 			if err := s.recordPage(ctx, q, *f.Page, now); err != nil {
@@ -403,6 +569,7 @@ func (s *session) hello(ctx context.Context, f Frame) error {
 	if err != nil {
 		return err
 	}
+	s.cl.UserAgent = "" // recorded: the session needs it no more
 	g.mu.Lock()
 	g.local[s.visitor.ID]++
 	g.mu.Unlock()
@@ -540,7 +707,7 @@ func (s *session) loadConversation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.visitor = v
+	s.visitor = visitorStateOf(v)
 	if !v.ConversationID.Valid {
 		s.setConversation(nil)
 		return nil

@@ -336,7 +336,7 @@ func (v *Visitors) Invite(ctx context.Context, p auth.Principal, visitorID int64
 
 // publishVisitor tells the agents of each of the channel's departments that
 // something about a visitor changed.
-func publishVisitor(fx *routing.Effects, ch Channel, accountID int64, kind string, visitorID int64) {
+func publishVisitor(fx *routing.Effects, ch *Channel, accountID int64, kind string, visitorID int64) {
 	for _, d := range ch.DepartmentIDs() {
 		fx.Publish(accountID, routing.Event{Kind: kind, VisitorID: visitorID, DepartmentID: d})
 	}
