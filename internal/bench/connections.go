@@ -61,6 +61,20 @@ func (r *ConnectionsResult) rows() [][2]string {
 	}
 }
 
+// fileReserve is how many descriptors under the limit the scenario leaves
+// for the files the server and the bench hold besides the sockets (the
+// database, the listener, requests).
+const fileReserve = 256
+
+// runtimeFigures reads the server's runtime figures, giving up after a
+// while: a server that cannot accept the request would keep the bench
+// waiting.
+func runtimeFigures(ctx context.Context, url string) (goRuntime, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return readGoRuntime(ctx, url)
+}
+
 func runConnections(ctx context.Context, r *runner, args []string) (result, error) {
 	fs := r.flags("connections")
 	count := fs.Int("count", 1000, "WebSockets to hold open")
@@ -74,8 +88,6 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	if *count < 1 || *agentShare < 0 || *agentShare > 1 || *agents < 1 {
 		return nil, errors.New("--count and --agents must be positive, --agent-share between 0 and 1")
 	}
-	agentSockets := int(float64(*count) * *agentShare)
-	visitorSockets := *count - agentSockets
 	res := &ConnectionsResult{Header: Header{Engine: r.engine(), Params: map[string]any{
 		"count": *count, "agent_share": *agentShare, "agents": *agents, "hold": hold.String(), "settle": settle.String()}}}
 
@@ -85,8 +97,21 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	limit, err := raiseFileLimit(want)
 	res.FileLimit = limit
 	if err != nil || limit < want {
-		res.note("the open-file limit is %d, below the %d this needs (%v): expect \"too many open files\" past it", limit, want, err)
+		res.note("the open-file limit is %d, below the %d this needs (%v)", limit, want, err)
 	}
+	// A server out of descriptors accepts nothing more, not even the
+	// bench's own request for /metrics: below the limit it needs, open only
+	// as many sockets as leave room for the files of both processes, and
+	// count the others as errors.
+	open := *count
+	if room := int(limit) - fileReserve; limit < want && room < open {
+		open = max(room, 0)
+		res.Errors += *count - open
+		res.note("opening %d of the %d sockets, to leave %d descriptors under the limit for the server's and the bench's other files; the %d others count as errors",
+			open, *count, fileReserve, *count-open)
+	}
+	agentSockets := int(float64(open) * *agentShare)
+	visitorSockets := open - agentSockets
 
 	s, err := r.target(ctx)
 	if err != nil {
@@ -119,7 +144,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	time.Sleep(time.Second)
 	base := s.rss()
 	res.BaselineRSSMB = mb(base)
-	rt0, err := readGoRuntime(ctx, s.url)
+	rt0, err := runtimeFigures(ctx, s.url)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +248,9 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	if res.Connections > 0 && s.pid() != 0 {
 		res.BytesPerConnection = (rss - base) / int64(res.Connections)
 	}
-	if rt, err := readGoRuntime(ctx, s.url); err == nil && res.Connections > 0 {
+	if rt, err := runtimeFigures(ctx, s.url); err != nil {
+		res.note("%v", err)
+	} else if res.Connections > 0 {
 		res.LiveBytesPerConnection = int64((rt.HeapInuse + rt.StackInuse - rt0.HeapInuse - rt0.StackInuse) / float64(res.Connections))
 		res.StackBytesPerConnection = int64((rt.StackInuse - rt0.StackInuse) / float64(res.Connections))
 		res.GoroutinesPerConnection = round2((rt.Goroutines - rt0.Goroutines) / float64(res.Connections))
