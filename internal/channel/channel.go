@@ -70,6 +70,11 @@ type Received struct {
 	Duplicate bool
 	// Opened: a new conversation was opened (and queued) for it.
 	Opened bool
+	// Message and Conversation as the transaction left them, so that a
+	// caller answering the sender need not read them again; both are zero
+	// for a duplicate.
+	Message      store.Message
+	Conversation store.Conversation
 }
 
 // Receiver is the one entry point for inbound messages.
@@ -94,15 +99,22 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 		return Received{}, errors.New("inbound message without a provider message id")
 	}
 	var out Received
+	tries := 0
 	err := r.engine.Tx(ctx, func(q *store.Queries, fx *routing.Effects) error {
 		out = Received{}
-		if dup, err := q.GetMessageByProviderID(ctx, store.GetMessageByProviderIDParams{
-			ChannelID: store.NullID(in.ChannelID), ProviderMessageID: store.NullString{String: in.ProviderMessageID, Valid: true},
-		}); err == nil {
-			out = Received{MessageID: dup.ID, ConversationID: dup.ConversationID, Duplicate: true}
-			return nil
-		} else if !errors.Is(store.Translate(err), store.ErrNotFound) {
-			return err
+		// A redelivery is rare, so the first try does not look for one:
+		// the message's unique key stops it in Append, whose ErrDuplicate
+		// (an ErrConflict) has Tx roll back and try again, and the next
+		// try finds the stored message.
+		if tries++; tries > 1 {
+			if dup, err := q.GetMessageByProviderID(ctx, store.GetMessageByProviderIDParams{
+				ChannelID: store.NullID(in.ChannelID), ProviderMessageID: store.NullString{String: in.ProviderMessageID, Valid: true},
+			}); err == nil {
+				out = Received{MessageID: dup.ID, ConversationID: dup.ConversationID, Duplicate: true}
+				return nil
+			} else if !errors.Is(store.Translate(err), store.ErrNotFound) {
+				return err
+			}
 		}
 		ch, err := q.GetChannelByID(ctx, in.ChannelID)
 		if err != nil {
@@ -167,11 +179,14 @@ func (r *Receiver) Receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := r.engine.CustomerMessage(ctx, q, fx, c); err != nil {
+		// What Append changed in the conversation's row, without reading it.
+		c.LastSeq, c.UpdatedAt, c.LastCustomerAt = msg.Seq, now, store.Null(now)
+		if c, err = r.engine.CustomerMessage(ctx, q, fx, c); err != nil {
 			return err
 		}
 		fx.Publish(ch.AccountID, routing.Event{Kind: "message.created", ConversationID: c.ID, MessageID: msg.ID})
 		out.MessageID, out.ConversationID, out.ContactID = msg.ID, c.ID, contactID
+		out.Message, out.Conversation = msg, c
 		return nil
 	})
 	return out, err

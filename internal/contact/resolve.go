@@ -138,6 +138,13 @@ func resolveShared(ctx context.Context, q *store.Queries, now time.Time, account
 
 // ownerOf returns the live, locked contact owning a channel identity.
 func ownerOf(ctx context.Context, q *store.Queries, accountID int64, id Identity) (int64, bool, error) {
+	// Every message from a channel asks, and the owner was almost never
+	// merged: one statement finds and locks it then.
+	if owner, err := q.LockIdentityOwner(ctx, store.LockIdentityOwnerParams{AccountID: accountID, Kind: id.Kind, Value: id.Value}); err == nil {
+		return owner, true, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("owner of %s %s: %w", id.Kind, id.Value, err)
+	}
 	for range maxMergeHops {
 		owner, err := q.IdentityOwner(ctx, store.IdentityOwnerParams{AccountID: accountID, Kind: id.Kind, Value: id.Value})
 		if errors.Is(err, sql.ErrNoRows) {

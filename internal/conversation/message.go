@@ -69,7 +69,14 @@ func Append(ctx context.Context, q *store.Queries, now time.Time, m NewMessage) 
 			return store.Message{}, fmt.Errorf("encode message metadata: %w", err)
 		}
 	}
-	seq, err := q.NextMessageSeq(ctx, store.NextMessageSeqParams{ID: m.ConversationID, UpdatedAt: now})
+	side := ""
+	switch {
+	case m.Direction == In:
+		side = "customer"
+	case m.Direction == Out && m.SenderType == "agent":
+		side = "agent"
+	}
+	seq, err := q.NextMessageSeq(ctx, store.NextMessageSeqParams{ID: m.ConversationID, UpdatedAt: now, Side: side})
 	if err != nil {
 		return store.Message{}, fmt.Errorf("next sequence in conversation %d: %w", m.ConversationID, err)
 	}
@@ -93,13 +100,7 @@ func Append(ctx context.Context, q *store.Queries, now time.Time, m NewMessage) 
 		}
 		return msg, fmt.Errorf("store message in conversation %d: %w", m.ConversationID, err)
 	}
-	switch {
-	case m.Direction == In:
-		err = q.TouchCustomerMessage(ctx, store.TouchCustomerMessageParams{ID: m.ConversationID, LastCustomerAt: store.Null(now)})
-	case m.Direction == Out && m.SenderType == "agent":
-		err = q.TouchAgentMessage(ctx, store.TouchAgentMessageParams{ID: m.ConversationID, LastAgentAt: store.Null(now)})
-	}
-	return msg, err
+	return msg, nil
 }
 
 func orEmpty(a []Attachment) []Attachment {

@@ -96,7 +96,7 @@ func audience(ctx context.Context, q *store.Queries, accountID int64, e Event) (
 		return s, nil
 	}
 	if e.ConversationID != 0 {
-		c, err := q.GetConversation(ctx, store.GetConversationParams{AccountID: accountID, ID: e.ConversationID})
+		c, err := q.ConversationAudience(ctx, store.ConversationAudienceParams{AccountID: accountID, ID: e.ConversationID})
 		if err != nil {
 			return s, fmt.Errorf("event %s: conversation %d: %w", e.Kind, e.ConversationID, err)
 		}

@@ -404,7 +404,8 @@ func (e *Engine) Close(ctx context.Context, p auth.Principal, conversationID int
 func (e *Engine) CustomerMessage(ctx context.Context, q *store.Queries, fx *Effects, c store.Conversation) (store.Conversation, error) {
 	now := e.clock.Now()
 	status := conversation.Status(c.Status)
-	if status == conversation.Waiting || status == conversation.Inactive {
+	resumed := status == conversation.Waiting || status == conversation.Inactive
+	if resumed {
 		next := c
 		next.Status = string(conversation.Active)
 		var err error
@@ -416,12 +417,16 @@ func (e *Engine) CustomerMessage(ctx context.Context, q *store.Queries, fx *Effe
 		}
 		fx.Publish(c.AccountID, Event{Kind: "conversation.updated", ConversationID: c.ID, Status: c.Status})
 	}
-	if conversation.Status(c.Status).Assigned() {
+	c.LastCustomerAt = store.Null(now)
+	// An active conversation already has its inactivity timer (set when it
+	// was assigned), which finds this message when it fires and sets itself
+	// again from it; only a conversation woken up here needs one now. That
+	// keeps a write per message off SQLite's single writer.
+	if resumed && conversation.Status(c.Status).Assigned() {
 		d, err := q.GetDepartmentRouting(ctx, store.GetDepartmentRoutingParams{AccountID: c.AccountID, ID: c.DepartmentID})
 		if err != nil {
 			return c, err
 		}
-		c.LastCustomerAt = store.Null(now)
 		if err := e.scheduleInactivity(ctx, q, c, d); err != nil {
 			return c, err
 		}

@@ -458,6 +458,28 @@ func TestInactivityAfterThirtyMinutesAndAbandonmentFortyEightHoursLater(t *testi
 	})
 }
 
+func TestEachCustomerMessageRestartsTheInactivityPeriod(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s := offerMode
+		s.OfferMode = routing.DirectMode
+		w := newWorld(t, db, s)
+		ana := w.agent("Ana")
+		w.ready(ana)
+		r := w.writes("+5511900000061", "oi")
+		w.advance(20 * time.Minute)
+		w.writes("+5511900000061", "ainda estou aqui")
+		// Thirty-one minutes after the first message, eleven after the last:
+		// the timer set at assignment fires, finds the newer message, and
+		// waits again.
+		w.advance(11 * time.Minute)
+		w.wantWith(r.ConversationID, conversation.Active, ana)
+		w.advance(18 * time.Minute)
+		w.wantWith(r.ConversationID, conversation.Active, ana)
+		w.advance(2 * time.Minute) // thirty-one after the last
+		w.wantWith(r.ConversationID, conversation.Inactive, ana)
+	})
+}
+
 func TestCustomerReplyResumesAWaitingConversation(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		s := offerMode

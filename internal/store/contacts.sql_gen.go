@@ -591,3 +591,27 @@ func (q *Queries) IdentityOwner(ctx context.Context, arg IdentityOwnerParams) (i
 	err := row.Scan(&contact_id)
 	return contact_id, err
 }
+
+const lockIdentityOwner = `-- name: LockIdentityOwner :one
+UPDATE contacts SET merged_into_id = NULL
+WHERE contacts.account_id = $1 AND contacts.merged_into_id IS NULL AND contacts.id = (
+    SELECT i.contact_id FROM contact_identities i WHERE i.account_id = $1 AND i.kind = $2 AND i.value = $3
+    ORDER BY i.contact_id LIMIT 1)
+RETURNING id
+`
+
+type LockIdentityOwnerParams struct {
+	AccountID int64
+	Kind      string
+	Value     string
+}
+
+// IdentityOwner and ContactLock in one statement, for the common case (an
+// identity whose contact was never merged away): the owner, locked, or no
+// row when there is none or it was merged.
+func (q *Queries) LockIdentityOwner(ctx context.Context, arg LockIdentityOwnerParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, lockIdentityOwner, arg.AccountID, arg.Kind, arg.Value)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}

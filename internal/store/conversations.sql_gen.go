@@ -27,6 +27,31 @@ func (q *Queries) AddConversationTag(ctx context.Context, arg AddConversationTag
 	return err
 }
 
+const conversationAudience = `-- name: ConversationAudience :one
+SELECT department_id, agent_id, offer_agent_id FROM conversations WHERE account_id = $1 AND id = $2
+`
+
+type ConversationAudienceParams struct {
+	AccountID int64
+	ID        int64
+}
+
+type ConversationAudienceRow struct {
+	DepartmentID int64
+	AgentID      sql.NullInt64
+	OfferAgentID sql.NullInt64
+}
+
+// Who sees a conversation's events: its department and the agent serving
+// it or offered it. Narrower than GetConversation, since every event of a
+// conversation asks.
+func (q *Queries) ConversationAudience(ctx context.Context, arg ConversationAudienceParams) (ConversationAudienceRow, error) {
+	row := q.db.QueryRowContext(ctx, conversationAudience, arg.AccountID, arg.ID)
+	var i ConversationAudienceRow
+	err := row.Scan(&i.DepartmentID, &i.AgentID, &i.OfferAgentID)
+	return i, err
+}
+
 const createCloseReason = `-- name: CreateCloseReason :one
 INSERT INTO close_reasons (account_id, department_id, name, created_at) VALUES ($1, $2, $3, $4)
 RETURNING id, account_id, department_id, name, active, created_at
@@ -759,17 +784,25 @@ func (q *Queries) ListQueued(ctx context.Context, arg ListQueuedParams) ([]Conve
 }
 
 const nextMessageSeq = `-- name: NextMessageSeq :one
-UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1
+UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2,
+    last_customer_at = CASE WHEN CAST($3 AS TEXT) = 'customer' THEN $2 ELSE last_customer_at END,
+    last_agent_at = CASE WHEN CAST($3 AS TEXT) = 'agent' THEN $2 ELSE last_agent_at END,
+    first_response_at = CASE WHEN CAST($3 AS TEXT) = 'agent' THEN COALESCE(first_response_at, $2) ELSE first_response_at END
+WHERE id = $1
 RETURNING last_seq
 `
 
 type NextMessageSeqParams struct {
 	ID        int64
 	UpdatedAt time.Time
+	Side      string
 }
 
+// Numbers the conversation's next message and, in the same write, notes
+// who last wrote: sqlc.arg(side) is 'customer', 'agent' or ” (neither,
+// e.g. a bot or the system).
 func (q *Queries) NextMessageSeq(ctx context.Context, arg NextMessageSeqParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, nextMessageSeq, arg.ID, arg.UpdatedAt)
+	row := q.db.QueryRowContext(ctx, nextMessageSeq, arg.ID, arg.UpdatedAt, arg.Side)
 	var last_seq int64
 	err := row.Scan(&last_seq)
 	return last_seq, err
@@ -868,34 +901,6 @@ type SetRoundRobinCursorParams struct {
 
 func (q *Queries) SetRoundRobinCursor(ctx context.Context, arg SetRoundRobinCursorParams) error {
 	_, err := q.db.ExecContext(ctx, setRoundRobinCursor, arg.ID, arg.RrCursor)
-	return err
-}
-
-const touchAgentMessage = `-- name: TouchAgentMessage :exec
-UPDATE conversations SET last_agent_at = $2, first_response_at = COALESCE(first_response_at, $2) WHERE id = $1
-`
-
-type TouchAgentMessageParams struct {
-	ID          int64
-	LastAgentAt sql.NullTime
-}
-
-func (q *Queries) TouchAgentMessage(ctx context.Context, arg TouchAgentMessageParams) error {
-	_, err := q.db.ExecContext(ctx, touchAgentMessage, arg.ID, arg.LastAgentAt)
-	return err
-}
-
-const touchCustomerMessage = `-- name: TouchCustomerMessage :exec
-UPDATE conversations SET last_customer_at = $2 WHERE id = $1
-`
-
-type TouchCustomerMessageParams struct {
-	ID             int64
-	LastCustomerAt sql.NullTime
-}
-
-func (q *Queries) TouchCustomerMessage(ctx context.Context, arg TouchCustomerMessageParams) error {
-	_, err := q.db.ExecContext(ctx, touchCustomerMessage, arg.ID, arg.LastCustomerAt)
 	return err
 }
 

@@ -283,8 +283,11 @@ type session struct {
 	sentConv   string
 	invitation int64          // the last invitation shown
 	shown      map[int64]bool // messages sent to this socket
-	refusals   int
-	users      map[int64]string // display names, by user id
+	// acked is the visitor's message this socket last acknowledged: its
+	// message.created event, arriving just after, has nothing to add.
+	acked    int64
+	refusals int
+	users    map[int64]string // display names, by user id
 }
 
 // visitorState is what a session keeps of its visitor's row; the rest (the
@@ -989,6 +992,8 @@ func (s *session) event(ctx context.Context, ev events.Stored) error {
 		return s.snapshot(ctx)
 	case s.conv == nil:
 		return nil
+	case ev.Kind == "message.created" && e.MessageID == s.acked:
+		return nil
 	case e.ConversationID == s.conv.ID && (ev.Kind == "message.created" || ev.Kind == "message.status"):
 		m, err := q.GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: e.MessageID})
 		if err != nil {
@@ -1202,6 +1207,12 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	// nothing about the visitor changes then, and nothing more is written.
 	settled := (res.ContactID == 0 || res.ContactID == s.visitor.ContactID.Int64) &&
 		s.visitor.ConversationID.Int64 == res.ConversationID && (inv.ID == 0 || inv.AnsweredAt.Valid)
+	if settled && !res.Duplicate {
+		// The message may have woken the conversation from waiting: the
+		// widget shows it as the message's transaction left it.
+		s.setConversation(&res.Conversation)
+		return s.acknowledge(ctx, f.ClientID, res.Message)
+	}
 	if settled {
 		msg, err = s.g.db.Read().GetMessage(ctx, store.GetMessageParams{AccountID: s.row.AccountID, ID: res.MessageID})
 		if err != nil {
@@ -1261,6 +1272,7 @@ func (s *session) message(ctx context.Context, f Frame) error {
 // conversation's state if the message changed it.
 func (s *session) acknowledge(ctx context.Context, clientID string, msg store.Message) error {
 	s.shown[msg.ID] = true
+	s.acked = msg.ID
 	if err := s.send(ctx, map[string]any{"type": "ack", "client_id": clientID, "message": s.messageView(ctx, msg)}); err != nil {
 		return err
 	}

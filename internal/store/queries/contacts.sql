@@ -100,6 +100,16 @@ RETURNING id;
 SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3
 ORDER BY contact_id LIMIT 1;
 
+-- name: LockIdentityOwner :one
+-- IdentityOwner and ContactLock in one statement, for the common case (an
+-- identity whose contact was never merged away): the owner, locked, or no
+-- row when there is none or it was merged.
+UPDATE contacts SET merged_into_id = NULL
+WHERE contacts.account_id = $1 AND contacts.merged_into_id IS NULL AND contacts.id = (
+    SELECT i.contact_id FROM contact_identities i WHERE i.account_id = $1 AND i.kind = $2 AND i.value = $3
+    ORDER BY i.contact_id LIMIT 1)
+RETURNING id;
+
 -- name: IdentityContacts :many
 -- Up to two live contacts other than sqlc.arg(except_id) that have an e-mail
 -- or phone: enough to tell none, exactly one, or several.

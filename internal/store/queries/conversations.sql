@@ -29,6 +29,12 @@ RETURNING *;
 -- name: GetConversation :one
 SELECT * FROM conversations WHERE account_id = $1 AND id = $2;
 
+-- name: ConversationAudience :one
+-- Who sees a conversation's events: its department and the agent serving
+-- it or offered it. Narrower than GetConversation, since every event of a
+-- conversation asks.
+SELECT department_id, agent_id, offer_agent_id FROM conversations WHERE account_id = $1 AND id = $2;
+
 -- name: GetConversationByID :one
 -- For the engine's own follow-ups (timers), which carry no account.
 SELECT * FROM conversations WHERE id = $1;
@@ -52,14 +58,15 @@ UPDATE conversations SET
 WHERE id = sqlc.arg(id) AND status = sqlc.arg(expect_status) AND version = sqlc.arg(expect_version);
 
 -- name: NextMessageSeq :one
-UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1
+-- Numbers the conversation's next message and, in the same write, notes
+-- who last wrote: sqlc.arg(side) is 'customer', 'agent' or '' (neither,
+-- e.g. a bot or the system).
+UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2,
+    last_customer_at = CASE WHEN CAST(sqlc.arg(side) AS TEXT) = 'customer' THEN $2 ELSE last_customer_at END,
+    last_agent_at = CASE WHEN CAST(sqlc.arg(side) AS TEXT) = 'agent' THEN $2 ELSE last_agent_at END,
+    first_response_at = CASE WHEN CAST(sqlc.arg(side) AS TEXT) = 'agent' THEN COALESCE(first_response_at, $2) ELSE first_response_at END
+WHERE id = $1
 RETURNING last_seq;
-
--- name: TouchCustomerMessage :exec
-UPDATE conversations SET last_customer_at = $2 WHERE id = $1;
-
--- name: TouchAgentMessage :exec
-UPDATE conversations SET last_agent_at = $2, first_response_at = COALESCE(first_response_at, $2) WHERE id = $1;
 
 -- name: InsertConversationEvent :exec
 INSERT INTO conversation_events (account_id, conversation_id, kind, from_status, to_status, actor_id,
