@@ -88,11 +88,17 @@ func Append(ctx context.Context, q *store.Queries, now time.Time, m NewMessage) 
 	if m.ProviderID != "" {
 		provider = store.NullString{String: m.ProviderID, Valid: true}
 	}
-	msg, err := q.InsertMessage(ctx, store.InsertMessageParams{
+	msg := store.Message{
 		AccountID: m.AccountID, ConversationID: m.ConversationID, Seq: seq, Direction: m.Direction, Kind: m.Kind,
 		SenderType: m.SenderType, SenderID: store.NullID(m.SenderID), Body: m.Body, QuotedMessageID: store.NullID(m.QuotedID),
 		Attachments: string(attachments), Metadata: string(metadata), Status: status,
-		ChannelID: store.NullID(m.ChannelID), ProviderMessageID: provider, CreatedAt: now,
+		ChannelID: store.NullID(m.ChannelID), ProviderMessageID: provider, CreatedAt: now, UpdatedAt: now,
+	}
+	msg.ID, err = q.InsertMessage(ctx, store.InsertMessageParams{
+		AccountID: msg.AccountID, ConversationID: msg.ConversationID, Seq: msg.Seq, Direction: msg.Direction, Kind: msg.Kind,
+		SenderType: msg.SenderType, SenderID: msg.SenderID, Body: msg.Body, QuotedMessageID: msg.QuotedMessageID,
+		Attachments: msg.Attachments, Metadata: msg.Metadata, Status: msg.Status,
+		ChannelID: msg.ChannelID, ProviderMessageID: msg.ProviderMessageID, CreatedAt: now,
 	})
 	if err != nil {
 		if errors.Is(store.Translate(err), store.ErrConflict) {

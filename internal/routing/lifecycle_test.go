@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atende/atende/internal/auth"
+	"github.com/atende/atende/internal/channel"
 	"github.com/atende/atende/internal/contact"
 	"github.com/atende/atende/internal/conversation"
 	"github.com/atende/atende/internal/routing"
@@ -344,6 +346,54 @@ func TestAnonymousVisitorsNeverBind(t *testing.T) {
 		w.must(err)
 		if len(binds) != 0 {
 			t.Fatalf("an anonymous visitor was bound: %+v", binds)
+		}
+	})
+}
+
+func TestReceiveAnswersWithTheMessageAndConversationAsStored(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s := offerMode
+		s.OfferMode = routing.DirectMode
+		w := newWorld(t, db, s)
+		ana := w.agent("Ana")
+		w.ready(ana)
+		// Receive's answer stands in for reading the rows again: it must be
+		// what a read finds.
+		same := func(what string, got, stored any) {
+			t.Helper()
+			g, err := json.Marshal(got)
+			w.must(err)
+			st, err := json.Marshal(stored)
+			w.must(err)
+			if string(g) != string(st) {
+				t.Fatalf("%s answered\n%s\nstored\n%s", what, g, st)
+			}
+		}
+		receive := func(id string, conversationToo bool) channel.Received {
+			t.Helper()
+			w.advance(time.Minute)
+			r, err := w.recv.Receive(w.ctx, visitorMessage(w.channel, "visitor-as-stored", id))
+			w.must(err)
+			m, err := w.db.Read().GetMessage(w.ctx, store.GetMessageParams{AccountID: w.account, ID: r.MessageID})
+			w.must(err)
+			same("message "+id, r.Message, m)
+			if conversationToo {
+				same("conversation after "+id, r.Conversation, w.conv(r.ConversationID))
+			}
+			return r
+		}
+		// The first opens the conversation, which is then assigned: only
+		// the message is as Receive left it.
+		first := receive("m1", false)
+		w.wantWith(first.ConversationID, conversation.Active, ana)
+		receive("m2", true)
+		w.must(w.engine.Park(w.ctx, ana, first.ConversationID))
+		receive("m3", true) // wakes it up
+		w.wantWith(first.ConversationID, conversation.Active, ana)
+		again, err := w.recv.Receive(w.ctx, visitorMessage(w.channel, "visitor-as-stored", "m2"))
+		w.must(err)
+		if !again.Duplicate || again.MessageID == 0 || again.Message.ID != 0 {
+			t.Fatalf("a redelivery: %+v", again)
 		}
 	})
 }

@@ -268,7 +268,7 @@ INSERT INTO messages (account_id, conversation_id, seq, direction, kind, sender_
                       quoted_message_id, attachments, metadata, status, channel_id, provider_message_id,
                       created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
-RETURNING id, account_id, conversation_id, seq, direction, kind, sender_type, sender_id, body, quoted_message_id, attachments, metadata, status, status_error, channel_id, provider_message_id, created_at, updated_at
+RETURNING id
 `
 
 type InsertMessageParams struct {
@@ -289,7 +289,9 @@ type InsertMessageParams struct {
 	CreatedAt         time.Time
 }
 
-func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (Message, error) {
+// Returns only the id: the caller has the rest, and reading the whole row
+// back costs every message on SQLite's single writer.
+func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (int64, error) {
 	row := q.db.QueryRowContext(ctx, insertMessage,
 		arg.AccountID,
 		arg.ConversationID,
@@ -307,28 +309,9 @@ func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (M
 		arg.ProviderMessageID,
 		arg.CreatedAt,
 	)
-	var i Message
-	err := row.Scan(
-		&i.ID,
-		&i.AccountID,
-		&i.ConversationID,
-		&i.Seq,
-		&i.Direction,
-		&i.Kind,
-		&i.SenderType,
-		&i.SenderID,
-		&i.Body,
-		&i.QuotedMessageID,
-		&i.Attachments,
-		&i.Metadata,
-		&i.Status,
-		&i.StatusError,
-		&i.ChannelID,
-		&i.ProviderMessageID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const listDueOutbox = `-- name: ListDueOutbox :many

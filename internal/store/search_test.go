@@ -58,14 +58,14 @@ func newSearchFixture(t *testing.T, db *store.DB) *searchFixture {
 func (f *searchFixture) write(body string) int64 {
 	f.t.Helper()
 	f.seq++
-	m, err := f.db.Write().InsertMessage(context.Background(), store.InsertMessageParams{
+	id, err := f.db.Write().InsertMessage(context.Background(), store.InsertMessageParams{
 		AccountID: f.account, ConversationID: f.conversation, Seq: f.seq, Direction: "in", Kind: "text", SenderType: "contact",
 		Body: body, Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: t0,
 	})
 	if err != nil {
 		f.t.Fatalf("insert message %.80q: %v", body, err)
 	}
-	return m.ID
+	return id
 }
 
 // find returns the ids of the messages matching what was typed, through

@@ -1158,8 +1158,14 @@ func (s *session) message(ctx context.Context, f Frame) error {
 	if len(f.Attachments) > 0 && s.g.files == nil {
 		return invalid("attachments", "file uploads are not available on this server")
 	}
-	if err := s.loadConversation(ctx); err != nil {
-		return err
+	// The session follows its open conversation through the events, so it
+	// reads the visitor again only when the widget is to start a new one.
+	// Should the conversation have closed a moment ago, Receive opens the
+	// next one anyway and the visitor is moved to it below.
+	if s.conv == nil || !conversation.Status(s.conv.Status).Open() {
+		if err := s.loadConversation(ctx); err != nil {
+			return err
+		}
 	}
 	in := channel.Inbound{
 		ChannelID: s.row.ID, ProviderMessageID: s.visitor.VisitorKey + ":" + f.ClientID,

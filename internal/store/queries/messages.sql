@@ -1,9 +1,11 @@
 -- name: InsertMessage :one
+-- Returns only the id: the caller has the rest, and reading the whole row
+-- back costs every message on SQLite's single writer.
 INSERT INTO messages (account_id, conversation_id, seq, direction, kind, sender_type, sender_id, body,
                       quoted_message_id, attachments, metadata, status, channel_id, provider_message_id,
                       created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
-RETURNING *;
+RETURNING id;
 
 -- name: GetMessageByProviderID :one
 SELECT * FROM messages WHERE channel_id = $1 AND provider_message_id = $2;
