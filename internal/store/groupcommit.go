@@ -130,7 +130,8 @@ func (g *groupCommit) group(first *groupTx) {
 		ran = append(ran, first)
 		return
 	}
-	q := New(cachedTx{tx: tx, statements: g.stmts, detached: true})
+	shared := cachedTx{tx: tx, statements: g.stmts, detached: true}
+	q := New(shared)
 	start := time.Now()
 	// Alone, a transaction needs no savepoint: its failure rolls back the
 	// whole transaction. Whoever is already waiting joins at once; later
@@ -173,12 +174,12 @@ func (g *groupCommit) group(first *groupTx) {
 			t.err = err
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
+		if _, err := shared.ExecContext(context.Background(), "SAVEPOINT grouped"); err != nil {
 			g.fail(tx, ran, fmt.Errorf("savepoint: %w", err))
 			return
 		}
 		if t.err = call(t, q); t.err == nil {
-			if _, err := tx.Exec("RELEASE grouped"); err != nil {
+			if _, err := shared.ExecContext(context.Background(), "RELEASE grouped"); err != nil {
 				g.fail(tx, ran, fmt.Errorf("release savepoint: %w", err))
 				return
 			}
@@ -188,7 +189,7 @@ func (g *groupCommit) group(first *groupTx) {
 		t.err = Translate(t.err)
 		// Undo fn's part only. If SQLite already ended the whole
 		// transaction (some errors do), the others' parts are gone too.
-		if err := rollbackTo(tx); err != nil {
+		if err := rollbackTo(shared); err != nil {
 			for _, o := range ok {
 				o.err = nil
 			}
@@ -211,11 +212,11 @@ func (g *groupCommit) group(first *groupTx) {
 	g.transactions.Add(int64(len(ok)))
 }
 
-func rollbackTo(tx *sql.Tx) error {
-	if _, err := tx.Exec("ROLLBACK TO grouped"); err != nil {
+func rollbackTo(tx cachedTx) error {
+	if _, err := tx.ExecContext(context.Background(), "ROLLBACK TO grouped"); err != nil {
 		return err
 	}
-	_, err := tx.Exec("RELEASE grouped")
+	_, err := tx.ExecContext(context.Background(), "RELEASE grouped")
 	return err
 }
 
