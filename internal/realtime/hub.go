@@ -31,15 +31,22 @@ const (
 // PublishEvents sends numbered events to every node; it is the Sequencer's
 // publish function.
 func (b *Bus) PublishEvents(ctx context.Context, evs []events.Stored) {
-	for _, e := range evs {
+	for i, e := range evs {
 		data, err := json.Marshal(e)
 		if err != nil {
 			continue
 		}
 		if err := b.conn.Publish(subjectEvents+strconv.FormatInt(e.AccountID, 10), data); err != nil {
-			// The event is safe in the database: clients get it on their next
-			// event (gap filled) or reconnection. Operators should still know.
-			b.log.Warn("publish event on NATS", "account", e.AccountID, "seq", e.Seq, "err", err)
+			// The events are safe in the database: clients get them on their
+			// next event (gap filled) or reconnection. Operators should still
+			// know, once per batch, unless this node is shutting down (the
+			// connection closed or draining): other nodes fill the gap.
+			level := slog.LevelWarn
+			if errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionDraining) {
+				level = slog.LevelDebug
+			}
+			b.log.Log(ctx, level, "publish events on NATS", "account", e.AccountID, "from_seq", e.Seq, "events", len(evs)-i, "err", err)
+			return
 		}
 	}
 }
