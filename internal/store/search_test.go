@@ -423,3 +423,92 @@ func bodiesOf(bodies map[int64]string, ids []int64) []string {
 	}
 	return out
 }
+
+// ConversationsWithMessage keeps, of the conversations asked about, those
+// with a customer, agent or note message holding every word — as
+// messages_fts finds them — and never for a system line or another
+// account's conversation; more conversations than one statement takes
+// are asked in several.
+func TestConversationsWithMessage(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSearchFixture(t, db)
+		other := &searchFixture{t: t, db: db}
+		err := db.Tx(ctx, func(q *store.Queries) error {
+			acc, err := q.CreateAccount(ctx, store.CreateAccountParams{Name: "Outra", CreatedAt: t0})
+			if err != nil {
+				return err
+			}
+			dep, err := q.CreateDepartment(ctx, store.CreateDepartmentParams{AccountID: acc.ID, Name: "Vendas", CreatedAt: t0})
+			if err != nil {
+				return err
+			}
+			_, err = q.ContactCreate(ctx, store.ContactCreateParams{AccountID: acc.ID, Name: "Bia", CustomFields: "{}", CreatedAt: t0})
+			other.account, other.department = acc.ID, dep.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := func(f *searchFixture, i int, msgs ...[2]string) int64 {
+			t.Helper()
+			c, err := db.Write().CreateConversation(ctx, store.CreateConversationParams{
+				AccountID: f.account, Protocol: fmt.Sprintf("c%d", i), DepartmentID: f.department, ContactID: contactOf(t, db, f), Status: "queued", OpenedAt: t0, QueuedAt: store.Null(t0),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seq, m := range msgs {
+				_, err := db.Write().InsertMessage(ctx, store.InsertMessageParams{
+					AccountID: f.account, ConversationID: c.ID, Seq: int64(seq + 1), Direction: m[0], Kind: "text", SenderType: "contact",
+					Body: m[1], Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: t0,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c.ID
+		}
+		in := conv(f, 1, [2]string{"in", "Cadê meu BOLETO?"})
+		out := conv(f, 2, [2]string{"in", "olá"}, [2]string{"out", "Segue o boleto atualizado"})
+		note := conv(f, 3, [2]string{"note", "boleto pago em duplicidade"})
+		system := conv(f, 4, [2]string{"system", "boleto"}, [2]string{"in", "obrigado"})
+		split := conv(f, 5, [2]string{"in", "boleto"}, [2]string{"in", "atualizado"})
+		elsewhere := conv(other, 6, [2]string{"in", "boleto atualizado"})
+		var many []int64
+		for i := range 600 {
+			many = append(many, conv(f, 100+i, [2]string{"in", fmt.Sprintf("pedido %d", i)}))
+		}
+		ask := append([]int64{in, out, note, system, split, elsewhere}, many...)
+		for typed, want := range map[string][]int64{
+			"boleto":            {in, out, note, split},
+			"BOLETO atualizado": {out},
+			"pedido 599":        {many[599]},
+			"pedido":            many,
+			"inexistente":       {},
+			"  ":                {},
+		} {
+			hit, err := db.ConversationsWithMessage(ctx, f.account, ask, typed)
+			if err != nil {
+				t.Fatalf("%q: %v", typed, err)
+			}
+			got := []int64{}
+			for id := range hit {
+				got = append(got, id)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %q: %v, want %v", db.Engine, typed, got, want)
+			}
+		}
+	})
+}
+
+func contactOf(t *testing.T, db *store.DB, f *searchFixture) int64 {
+	t.Helper()
+	var id int64
+	if err := db.SQLRead().QueryRow(`SELECT id FROM contacts WHERE account_id = $1 LIMIT 1`, f.account).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
