@@ -215,9 +215,9 @@ var defaultSearchWalk = searchWalk{firstChunk: 48, maxChunk: 1024, maxWalk: 1024
 // It walks first, and hands the rest of the page to the index way when the
 // walk finds the words rare: too few conversations hold them to fill the
 // page within searchWalk.maxWalk (with the defaults and a page of 20, none
-// in the first chunk is too few). The index way skips
-// the conversations the walk has read (the cursor moves past them), so the
-// page is the one ListFinished alone would answer.
+// in the first chunk is too few). The index way skips the conversations the
+// walk has read (the cursor moves past them), so the page is the one
+// ListFinished alone would answer.
 func (e *Engine) searchFinished(ctx context.Context, q *store.Queries, params store.ListFinishedParams, typed string) ([]store.ListFinishedRow, error) {
 	want, how := int(params.Max), e.opts.searchWalk
 	if how.maxWalk == 0 {
