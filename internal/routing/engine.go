@@ -45,6 +45,11 @@ type Options struct {
 	// DefaultTimeZone.
 	Location *time.Location
 	Log      *slog.Logger
+
+	// searchWalk is how a message search walks the finished conversations
+	// (searchFinished); zero is defaultSearchWalk. Tests change it to
+	// compare the walk with the index.
+	searchWalk searchWalk
 }
 
 // DefaultOptions: 60 s grace, capacity 5.
@@ -91,6 +96,9 @@ func New(db *store.DB, clk clock.Clock, opts Options) *Engine {
 			panic(err)
 		}
 		opts.Location = loc
+	}
+	if opts.searchWalk == (searchWalk{}) {
+		opts.searchWalk = defaultSearchWalk
 	}
 	log := opts.Log
 	if log == nil {

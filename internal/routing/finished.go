@@ -146,7 +146,12 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 		params.ViewerID, params.Supervisor = p.UserID, p.Role == auth.Supervisor
 	}
 	q := e.db.Read()
-	rows, err := q.ListFinished(ctx, params)
+	var rows []store.ListFinishedRow
+	if match == "" {
+		rows, err = q.ListFinished(ctx, params)
+	} else {
+		rows, err = e.searchFinished(ctx, q, params, f.Q)
+	}
 	if err != nil {
 		return FinishedPage{}, err
 	}
@@ -172,4 +177,94 @@ func (e *Engine) Finished(ctx context.Context, p auth.Principal, f FinishedFilte
 		return FinishedPage{}, err
 	}
 	return page, nil
+}
+
+// searchWalk is how a message search walks the finished conversations
+// (searchFinished).
+type searchWalk struct {
+	// firstChunk conversations (or twice the page, if more) are read
+	// first, and each chunk after that twice the one before, up to
+	// maxChunk.
+	firstChunk, maxChunk int
+	// maxWalk: the walk gives way to the search index when, at the rate it
+	// has found conversations so far, filling the page would take more than
+	// this many. 0 never walks; tests use it to compare the two ways.
+	maxWalk int
+}
+
+// defaultSearchWalk: a common word ("entrega" in a tenth of the messages,
+// in two thirds of the conversations) fills a page of 20 from the first 48
+// conversations. A walk reads ten-odd messages per conversation, at about
+// 2 µs each on SQLite: 1024 conversations are some 20 ms, where the index
+// takes a few milliseconds for a rare word and seconds for a common one.
+var defaultSearchWalk = searchWalk{firstChunk: 48, maxChunk: 1024, maxWalk: 1024}
+
+// searchFinished answers ListFinished with params (whose MessageMatch is
+// the match of typed) one of two ways, with the same rows in the same order:
+//
+//   - the index way, ListFinished itself: every message matching the words,
+//     then their conversations. Its cost grows with how many messages hold
+//     the words: milliseconds for a rare word, seconds for a common one (a
+//     tenth of ten million messages).
+//   - walking the finished conversations in the listing's order, filters
+//     applied, a chunk at a time, keeping those with a matching message
+//     (store.DB.ConversationsWithMessage), until the page is full. Its cost
+//     grows with how many conversations it reads: a page of a common word
+//     takes a few dozen.
+//
+// It walks first, and hands the rest of the page to the index way when the
+// walk finds the words rare: too few conversations hold them to fill the
+// page within searchWalk.maxWalk (with the defaults and a page of 20, none
+// in the first chunk is too few). The index way skips the conversations the
+// walk has read (the cursor moves past them), so the page is the one
+// ListFinished alone would answer.
+func (e *Engine) searchFinished(ctx context.Context, q *store.Queries, params store.ListFinishedParams, typed string) ([]store.ListFinishedRow, error) {
+	want, how := int(params.Max), e.opts.searchWalk
+	if how.maxWalk == 0 {
+		return q.ListFinished(ctx, params)
+	}
+	walk := params
+	walk.MessageMatch = ""
+	var out []store.ListFinishedRow
+	walked, chunk := 0, max(how.firstChunk, 2*want)
+	for {
+		walk.Max = int32(chunk)
+		rows, err := q.ListFinished(ctx, walk)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.Conversation.ID
+		}
+		hit, err := e.db.ConversationsWithMessage(ctx, params.AccountID, ids, typed)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if hit[r.Conversation.ID] {
+				if out = append(out, r); len(out) == want {
+					return out, nil
+				}
+			}
+		}
+		if len(rows) < chunk {
+			return out, nil // every finished conversation read
+		}
+		walked += len(rows)
+		last := rows[len(rows)-1].Conversation
+		walk.BeforeAt, walk.BeforeID = last.ClosedAt, last.ID
+		// At the rate found so far (half a conversation if none), would
+		// filling the page take more than maxWalk?
+		if found := len(out); 2*walked*want > how.maxWalk*max(2*found, 1) {
+			rest := params
+			rest.BeforeAt, rest.BeforeID, rest.Max = walk.BeforeAt, walk.BeforeID, int32(want-found)
+			more, err := q.ListFinished(ctx, rest)
+			if err != nil {
+				return nil, err
+			}
+			return append(out, more...), nil
+		}
+		chunk = min(2*chunk, how.maxChunk)
+	}
 }

@@ -3,6 +3,7 @@ package routing_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -286,5 +287,141 @@ func TestQueueContentFilter(t *testing.T) {
 		wantInvalid(t, err, "content")
 		_, err = w.engine.QueueConversations(w.ctx, caio, w.dept, routing.QueueFilter{Content: "()"})
 		wantInvalid(t, err, "content")
+	})
+}
+
+// The two ways a search finds finished conversations — walking them newest
+// first and testing their messages, or asking the search index for every
+// matching message — answer the same pages, with the same cursors, for
+// common and rare words, with every filter, for every kind of caller; and
+// so does the mix of the two, whichever way a page starts and ends.
+func TestFinishedSearchWalkAndIndexAnswerAlike(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		w := newSearchWorld(t, db)
+		suporte := w.department("Suporte", manualMode)
+		caio, duda := w.agent("Caio"), w.agent("Duda", suporte)
+		silvia := w.supervisor("Silvia", w.dept)
+		_, wr := db.SQL()
+		now := w.clock.Now()
+
+		// 60 finished conversations over 40 days, some closed at the same
+		// instant (the cursor's tie on id); "comum" in most of them,
+		// "medio" in some, "raro" in two, each word written in several
+		// ways, in customer messages, replies, notes and Atende's own
+		// lines (which are not searched).
+		common := []string{"Comum", "COMUM", "comum", "cómum", "comuns"}
+		var seq int64
+		for i := range 60 {
+			var ct store.Contact
+			w.must(db.Tx(w.ctx, func(q *store.Queries) error {
+				var err error
+				ct, err = q.ContactCreate(w.ctx, store.ContactCreateParams{AccountID: w.account, Name: fmt.Sprintf("Cliente %d", i), CustomFields: "{}", CreatedAt: start})
+				return err
+			}))
+			dept, agent, status := w.dept, caio.UserID, "closed"
+			if i%3 == 1 {
+				dept, agent = suporte, duda.UserID
+			}
+			if i%7 == 3 {
+				status = "abandoned"
+			}
+			c, err := db.Write().CreateConversation(w.ctx, store.CreateConversationParams{
+				AccountID: w.account, Protocol: fmt.Sprintf("P%d", i), DepartmentID: dept, ContactID: ct.ID, Status: "queued", OpenedAt: start, QueuedAt: store.Null(start),
+			})
+			w.must(err)
+			closed := now.Add(-time.Duration(i/2) * 16 * time.Hour) // pairs closed together
+			_, err = wr.ExecContext(w.ctx, `UPDATE conversations SET status = $1, agent_id = $2, closed_at = $3 WHERE id = $4`, status, agent, closed, c.ID)
+			w.must(err)
+			if i%4 == 0 {
+				_, err = wr.ExecContext(w.ctx, `INSERT INTO conversation_tags (account_id, conversation_id, tag) VALUES ($1, $2, 'vip')`, w.account, c.ID)
+				w.must(err)
+			}
+			bodies := []string{fmt.Sprintf("Olá, pedido %d", i)}
+			if i%5 != 2 {
+				bodies = append(bodies, "Preciso de ajuda, é "+common[i%len(common)]+" isso?")
+			}
+			if i%9 == 4 {
+				bodies = append(bodies, "Um caso médio, não "+common[(i+1)%len(common)])
+			}
+			if i == 13 || i == 44 {
+				bodies = append(bodies, "Quero um quindim RARO")
+			}
+			bodies = append(bodies, "Obrigado!")
+			for j, body := range bodies {
+				seq++
+				dir, sender := "in", "contact"
+				switch j % 3 {
+				case 1:
+					dir, sender = "out", "agent"
+				case 2:
+					dir, sender = "note", "agent"
+				}
+				_, err := db.Write().InsertMessage(w.ctx, store.InsertMessageParams{
+					AccountID: w.account, ConversationID: c.ID, Seq: seq, Direction: dir, Kind: "text", SenderType: sender,
+					Body: body, Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: start,
+				})
+				w.must(err)
+			}
+			seq++
+			_, err = db.Write().InsertMessage(w.ctx, store.InsertMessageParams{
+				AccountID: w.account, ConversationID: c.ID, Seq: seq, Direction: "system", Kind: "text", SenderType: "system",
+				Body: "medio raro sistema", Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: start,
+			})
+			w.must(err)
+		}
+
+		engine := func(first, maxChunk, maxWalk int) *routing.Engine {
+			return routing.New(db, w.clock, routing.WithSearchWalk(routing.DefaultOptions, first, maxChunk, maxWalk))
+		}
+		ways := map[string]*routing.Engine{
+			"walk":      engine(1, 4, 1<<30),
+			"mixed":     engine(2, 8, 12),
+			"early mix": engine(1, 2, 3),
+			"default":   w.engine,
+		}
+		index := engine(1, 1, 0)
+		out := false
+		filters := []routing.FinishedFilter{
+			{}, {Status: "closed"}, {Status: "abandoned"}, {DepartmentID: suporte}, {AgentID: caio.UserID}, {Tag: "vip"},
+			{Period: routing.PeriodLast10Days}, {ClosedFrom: now.AddDate(0, 0, -30), ClosedTo: now.AddDate(0, 0, -5)},
+			{OutOfHours: &out}, {DepartmentID: w.dept, Status: "closed", Tag: "VIP"},
+		}
+		pages := func(e *routing.Engine, p auth.Principal, f routing.FinishedFilter) []routing.FinishedPage {
+			t.Helper()
+			var all []routing.FinishedPage
+			for range 100 {
+				page, err := e.Finished(w.ctx, p, f)
+				if err != nil {
+					t.Fatalf("%s: %+v: %v", p.Name, f, err)
+				}
+				all = append(all, page)
+				if page.NextCursor == "" {
+					return all
+				}
+				f.Cursor = page.NextCursor
+			}
+			t.Fatalf("%s: %+v: never ends", p.Name, f)
+			return nil
+		}
+		found := 0
+		for _, q := range []string{"comum", "COMUNS", "com", "medio", "médio comum", "quindim", "raro quindim", "sistema", "ausente"} {
+			for _, p := range []auth.Principal{w.admin, silvia, caio, duda} {
+				for _, f := range filters {
+					for _, limit := range []int{4, 20} {
+						f.Q, f.Limit = q, limit
+						want := pages(index, p, f)
+						found += len(want[0].Conversations)
+						for name, e := range ways {
+							if got := pages(e, p, f); !reflect.DeepEqual(got, want) {
+								t.Errorf("%s, %s, %+v: the %s way answers\n%v\nthe index\n%v", q, p.Name, f, name, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+		if found == 0 {
+			t.Fatal("no search found anything")
+		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,4 +163,102 @@ func (db *DB) indexMessages(ctx context.Context, batch int) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// withMessageBatch is the most conversations one ConversationsWithMessage
+// statement asks about.
+const withMessageBatch = 512
+
+// ConversationsWithMessage returns which of the account's conversations ids
+// have a message from the customer, an agent or an internal note holding
+// every word of typed: the conversations ListFinished keeps for
+// MessageMatch(typed), found by reading these conversations' messages
+// rather than everything the index holds for the words. For a common word
+// that is what makes a search fast (a few dozen conversations, newest first,
+// fill a page, where the index's match is a tenth of all messages); for a
+// rare one the index is (routing.Engine.Finished chooses).
+//
+// On SQLite the bodies are tested in Go by MessageMatcher, which tokenizes
+// as messages_fts does: FTS5 cannot test one message against a prefix query
+// without reading the query's whole match. On PostgreSQL each message is
+// tested with the expression of messages_fts, word for word, on the rows the
+// conversation index finds.
+func (db *DB) ConversationsWithMessage(ctx context.Context, accountID int64, ids []int64, typed string) (map[int64]bool, error) {
+	hit := map[int64]bool{}
+	var matcher *MessageMatcher
+	if db.Engine == SQLite {
+		if matcher = NewMessageMatcher(typed); matcher == nil {
+			return hit, nil
+		}
+	} else if db.MessageMatch(typed) == "" {
+		return hit, nil
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), withMessageBatch)
+		if err := db.conversationsWithMessage(ctx, accountID, ids[:n], typed, matcher, hit); err != nil {
+			return nil, fmt.Errorf("conversations with a message matching %q: %w", typed, err)
+		}
+		ids = ids[n:]
+	}
+	return hit, nil
+}
+
+func (db *DB) conversationsWithMessage(ctx context.Context, accountID int64, ids []int64, typed string, matcher *MessageMatcher, hit map[int64]bool) error {
+	// As in LastMessages: one placeholder per id, their number rounded up
+	// to a power of two and padded with 0 (no conversation has it), so the
+	// statement caches see a handful of statements; +account_id keeps
+	// SQLite on the conversation index.
+	size := 8
+	for size < len(ids) {
+		size *= 2
+	}
+	args := make([]any, 0, size+2)
+	args = append(args, accountID)
+	var in strings.Builder
+	for i := range size {
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		in.WriteString("$" + strconv.Itoa(i+2))
+		if i < len(ids) {
+			args = append(args, ids[i])
+		} else {
+			args = append(args, int64(0))
+		}
+	}
+	where := `m.conversation_id IN (` + in.String() + `) AND +m.account_id = $1 AND m.direction <> 'system'`
+	if db.Engine == Postgres {
+		args = append(args, db.MessageMatch(typed))
+		rows, err := db.Read().db.QueryContext(ctx, `SELECT DISTINCT m.conversation_id FROM messages m WHERE `+where+`
+  AND to_tsvector('portuguese'::regconfig, atende_search_text(m.body))
+      @@ plainto_tsquery('portuguese'::regconfig, atende_search_text($`+strconv.Itoa(size+2)+`))`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			hit[id] = true
+		}
+		return rows.Err()
+	}
+	rows, err := db.Read().db.QueryContext(ctx, `SELECT m.conversation_id, m.body FROM messages m WHERE `+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return err
+		}
+		if !hit[id] && matcher.Match(body) {
+			hit[id] = true
+		}
+	}
+	return rows.Err()
 }

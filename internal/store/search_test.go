@@ -329,3 +329,186 @@ func TestEmptyMessageMatchDoesNotFilter(t *testing.T) {
 		}
 	})
 }
+
+// Tricky bodies for the Go matcher: accents composed and not, case, ç and
+// ã, punctuation, digits, prefixes, short words, scripts and characters
+// Go's Unicode and SQLite's tokenizer disagree about.
+var matcherBodies = []string{
+	"Preciso de uma INFORMAÇÃO sobre a entrega", "informacao", "Informação", "INFORMAÇÃO!", "informac\u0327a\u0303o",
+	"Meus Pedidos não chegaram, é um absurdo!", "pedido", "PEDIDOS", "pedido123", "123pedido", "ped ido",
+	"Segue a nota fiscal em anexo.\r\n\r\n--\r\nJoão Conceição\r\nfinanceiro@cliente.com.br", "joao.conceicao",
+	"É ótimo, ação, coração, pão, mãe, avô, avó, você, três", "Ç ç Ã ã Õ õ Â â Ê ê Ô ô À à Ü ü Ñ ñ",
+	"e-mail: fulano_de_tal@exemplo.com", "R$ 1.234,56 em 3x", "CEP 01310-100", "tel (11) 98765-4321", "nº 12/2026", "1º 2ª",
+	"it's o'clock", "a b c de do da", "x1y2z3", "١٢٣ ٤٥٦", "ǅemal ǈ ǋ", "ΣΊΣΥΦΟΣ σίσυφος", "Straße STRASSE", "ﬁm ﬂor",
+	"日本語のテキスト", "한국어", "emoji 🙂 ok🤣ok 👍🏽", "\u19b0\u19b1 tai", "a\u0305b", "\u0301ab", "ab\u0301c",
+	"tab\tnew\nline", "\x00nul\x00", "inválido \xff\xfe utf8 \xc3", "ＦＵＬＬＷＩＤＴＨ", "ⅰⅱⅲ Ⅻ", "x²", "ĳ Ĳ", "İstanbul ıı",
+	"", "   ", "...", "entregas entregue entregar", "boleto boletos", "quindim", "jabuticabas",
+}
+
+var matcherQueries = []string{
+	"informacao", "Informação", "INFORMACAO ENTREGA", "entrega informação", "informação pedidos", "pedido", "pedid", "ped",
+	"pe", "ido", "123", "pedido123", "nao chegaram", "joao conceicao", "financeiro@cliente.com.br", "cliente.com.br",
+	"ç", "c", "a", "ã", "cao", "coração", "acao", "tres", "avo", "voce", "mae", "pao", "otimo", "e", "é",
+	"1.234,56", "234", "3x", "01310", "01310-100", "98765", "nº", "n", "12", "1º", "2ª", "it's", "s", "o'clock",
+	"de", "do", "da", "x1y", "x1y2z3", "١٢٣", "ǆemal", "ǅ", "σίσυφος", "ΣΊΣΥΦΟΣ", "sisyphos", "straße", "strasse",
+	"ﬁm", "fim", "日本語", "テキスト", "한국어", "ok", "ok🤣ok", "🙂", "\u19b0", "\u19b0 tai", "tai", "ab", "abc", "a\u0305b",
+	"tab", "line", "nul", "utf8", "inválido", "ＦＵＬＬ", "full", "ⅰⅱ", "ⅲ", "x²", "x2", "ĳ", "ij", "istanbul", "İstanbul",
+	"ıı", "ii", "entreg", "entrega", "entregas", "boleto", "boletos", "quindim", "jabuticaba", "JABUTICABAS",
+}
+
+// MessageMatcher, which the finished-conversation search uses for common
+// words, finds exactly the messages messages_fts does.
+func TestMessageMatcherAgreesWithFTS5(t *testing.T) {
+	f := newSearchFixture(t, storetest.SQLite(t))
+	bodies := map[int64]string{}
+	write := func(body string) {
+		bodies[f.write(body)] = body
+	}
+	for _, b := range matcherBodies {
+		write(b)
+	}
+	// And jumbles of the pieces of words the queries are made of.
+	pieces := []string{"a", "A", "á", "Á", "ç", "Ç", "ã", "e", "é", "o", "õ", "c", "ao", "de", "ped", "ido", "s", "1", "23", "x",
+		" ", " ", " ", ".", "-", "'", "@", "\u0301", "\u0327", "\u0305", "ǅ", "σ", "Σ", "ς", "🤣", "ﬁ", "ı", "İ", "\xc3", "\u19b0"}
+	r := rand.New(rand.NewPCG(61, 1))
+	var jumbles []string
+	for range 400 {
+		var b strings.Builder
+		for range 1 + r.IntN(10) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		jumbles = append(jumbles, b.String())
+	}
+	for _, b := range jumbles {
+		write(b)
+	}
+	queries := append(slices.Clone(matcherQueries), jumbles[:200]...)
+	for _, typed := range queries {
+		m := store.NewMessageMatcher(typed)
+		if m == nil {
+			if db := f.db; db.MessageMatch(typed) != "" {
+				t.Errorf("%q: no matcher, but match %q", typed, db.MessageMatch(typed))
+			}
+			continue
+		}
+		want := f.find(typed)
+		got := []int64{}
+		for id, body := range bodies {
+			if m.Match(body) {
+				got = append(got, id)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q (match %s): Go finds %d messages, FTS5 %d; only Go: %q; only FTS5: %q", typed, f.db.MessageMatch(typed),
+				len(got), len(want), bodiesOf(bodies, minus(got, want)), bodiesOf(bodies, minus(want, got)))
+		}
+	}
+}
+
+func minus(a, b []int64) []int64 {
+	var out []int64
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func bodiesOf(bodies map[int64]string, ids []int64) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, bodies[id])
+	}
+	return out
+}
+
+// ConversationsWithMessage keeps, of the conversations asked about, those
+// with a customer, agent or note message holding every word — as
+// messages_fts finds them — and never for a system line or another
+// account's conversation; more conversations than one statement takes
+// are asked in several.
+func TestConversationsWithMessage(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSearchFixture(t, db)
+		other := &searchFixture{t: t, db: db}
+		err := db.Tx(ctx, func(q *store.Queries) error {
+			acc, err := q.CreateAccount(ctx, store.CreateAccountParams{Name: "Outra", CreatedAt: t0})
+			if err != nil {
+				return err
+			}
+			dep, err := q.CreateDepartment(ctx, store.CreateDepartmentParams{AccountID: acc.ID, Name: "Vendas", CreatedAt: t0})
+			if err != nil {
+				return err
+			}
+			_, err = q.ContactCreate(ctx, store.ContactCreateParams{AccountID: acc.ID, Name: "Bia", CustomFields: "{}", CreatedAt: t0})
+			other.account, other.department = acc.ID, dep.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := func(f *searchFixture, i int, msgs ...[2]string) int64 {
+			t.Helper()
+			c, err := db.Write().CreateConversation(ctx, store.CreateConversationParams{
+				AccountID: f.account, Protocol: fmt.Sprintf("c%d", i), DepartmentID: f.department, ContactID: contactOf(t, db, f), Status: "queued", OpenedAt: t0, QueuedAt: store.Null(t0),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seq, m := range msgs {
+				_, err := db.Write().InsertMessage(ctx, store.InsertMessageParams{
+					AccountID: f.account, ConversationID: c.ID, Seq: int64(seq + 1), Direction: m[0], Kind: "text", SenderType: "contact",
+					Body: m[1], Attachments: "[]", Metadata: "{}", Status: "received", CreatedAt: t0,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c.ID
+		}
+		in := conv(f, 1, [2]string{"in", "Cadê meu BOLETO?"})
+		out := conv(f, 2, [2]string{"in", "olá"}, [2]string{"out", "Segue o boleto atualizado"})
+		note := conv(f, 3, [2]string{"note", "boleto pago em duplicidade"})
+		system := conv(f, 4, [2]string{"system", "boleto"}, [2]string{"in", "obrigado"})
+		split := conv(f, 5, [2]string{"in", "boleto"}, [2]string{"in", "atualizado"})
+		elsewhere := conv(other, 6, [2]string{"in", "boleto atualizado"})
+		var many []int64
+		for i := range 600 {
+			many = append(many, conv(f, 100+i, [2]string{"in", fmt.Sprintf("pedido %d", i)}))
+		}
+		ask := append([]int64{in, out, note, system, split, elsewhere}, many...)
+		for typed, want := range map[string][]int64{
+			"boleto":            {in, out, note, split},
+			"BOLETO atualizado": {out},
+			"pedido 599":        {many[599]},
+			"pedido":            many,
+			"inexistente":       {},
+			"  ":                {},
+		} {
+			hit, err := db.ConversationsWithMessage(ctx, f.account, ask, typed)
+			if err != nil {
+				t.Fatalf("%q: %v", typed, err)
+			}
+			got := []int64{}
+			for id := range hit {
+				got = append(got, id)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %q: %v, want %v", db.Engine, typed, got, want)
+			}
+		}
+	})
+}
+
+func contactOf(t *testing.T, db *store.DB, f *searchFixture) int64 {
+	t.Helper()
+	var id int64
+	if err := db.SQLRead().QueryRow(`SELECT id FROM contacts WHERE account_id = $1 LIMIT 1`, f.account).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
