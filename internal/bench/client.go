@@ -297,6 +297,13 @@ func (s *agentSocket) close() {
 	<-s.done
 }
 
+// drop ends the socket without a close handshake (see visitor.drop).
+func (s *agentSocket) drop() {
+	s.closed.Store(true)
+	s.conn.CloseNow()
+	<-s.done
+}
+
 // parallel runs fn for 0..n-1 with at most width at once and returns the
 // first error (the rest are cancelled).
 func parallel(ctx context.Context, n, width int, fn func(ctx context.Context, i int) error) error {

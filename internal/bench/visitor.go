@@ -406,6 +406,19 @@ func (v *visitor) close() {
 	}
 }
 
+// drop ends the visitor without a close handshake: the socket's descriptor
+// is closed at once, as when a browser tab is killed. Thousands of them end
+// in a moment this way, where a close handshake each, waiting for the
+// server's answer, takes minutes.
+func (v *visitor) drop() {
+	v.closed.Store(true)
+	v.mu.Lock()
+	conn := v.conn
+	v.mu.Unlock()
+	conn.CloseNow()
+	<-v.done
+}
+
 // dialVisitors opens n visitor sockets, width at a time; a visitor that
 // cannot connect is counted in failed (and the first reason kept) rather
 // than ending the run, unless none connect.
