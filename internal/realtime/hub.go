@@ -373,8 +373,9 @@ func (c *client) push(frame []byte) {
 }
 
 // write sends the queued frames until there are none, then returns: an idle
-// socket has no writer. A failed write (the client gone, or too slow to
-// take a frame within WriteTimeout) has closed the socket.
+// socket has no writer. What has queued meanwhile goes out together, in as
+// few network writes as it takes. A failed write (the client gone, or too
+// slow to take a frame within WriteTimeout) has closed the socket.
 func (c *client) write() {
 	for {
 		c.mu.Lock()
@@ -386,13 +387,11 @@ func (c *client) write() {
 			return
 		}
 		c.mu.Unlock()
-		for _, f := range frames {
-			if err := c.conn.Write(websocket.MessageText, f); err != nil {
-				c.mu.Lock()
-				c.closed, c.queue, c.writing = true, nil, false
-				c.mu.Unlock()
-				return
-			}
+		if err := c.conn.WriteAll(websocket.MessageText, frames); err != nil {
+			c.mu.Lock()
+			c.closed, c.queue, c.writing = true, nil, false
+			c.mu.Unlock()
+			return
 		}
 	}
 }

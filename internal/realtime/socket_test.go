@@ -411,3 +411,27 @@ func TestFrameTrackerFindsTheGapsBetweenMessages(t *testing.T) {
 		}
 	}
 }
+
+// Messages written together arrive as if written one by one: whole, in
+// order, however many and however large.
+func TestSocketWriteAllSendsEachMessageInOrder(t *testing.T) {
+	c, client := serveOne(t, 0)
+	var msgs [][]byte
+	for i := range 300 {
+		msgs = append(msgs, bytes.Repeat([]byte{byte('a' + i%26)}, []int{0, 10, 200, 5000, 70000}[i%5]))
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- c.WriteAll(websocket.MessageText, msgs) }()
+	for i, want := range msgs {
+		_, got, err := client.Read(context.Background())
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("message %d: %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
