@@ -163,7 +163,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	}
 	sockets := make([]*agentSocket, agentSockets)
 	parallel(ctx, agentSockets, 32, func(ctx context.Context, i int) error {
-		sock, err := dialAgent(ctx, team[i%len(team)].session, func(*event, time.Time) {})
+		sock, err := dialAgent(ctx, team[i%len(team)].session, nil)
 		if err != nil {
 			fail(err)
 			return nil
