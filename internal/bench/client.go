@@ -234,6 +234,8 @@ type agentSocket struct {
 	done   chan struct{}
 	err    error
 	closed atomic.Bool
+	// pongs counts the server's answers to the socket's pings.
+	pongs atomic.Int32
 }
 
 // dialAgent opens the agent's event socket (after=0: no replay wanted but
@@ -275,6 +277,8 @@ func dialAgent(ctx context.Context, a *session, handle func(ev *event, at time.T
 				once.Do(func() { close(synced) })
 			case "reload":
 				s.err = fmt.Errorf("agent %d: the server asked to reload", a.userID)
+			case "pong":
+				s.pongs.Add(1)
 			}
 			if handle != nil {
 				handle(&ev, at)
@@ -330,6 +334,12 @@ func (s *agentSocket) close() {
 	s.closed.Store(true)
 	s.conn.Close(websocket.StatusNormalClosure, "bench over")
 	<-s.done
+}
+
+// ping sends the agent socket's ping (a frame of the protocol, answered
+// with pong); the answer is counted in pongs.
+func (s *agentSocket) ping(ctx context.Context) error {
+	return s.conn.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`))
 }
 
 // drop ends the socket without a close handshake (see visitor.drop).
