@@ -221,13 +221,14 @@ func (s *Server) widgetSocket(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		return nil // Accept has answered
 	}
 	conn.SetReadLimit(webchat.MaxFrame)
-	// The socket outlives the request: it gets a goroutine of its own, with
-	// a shallow stack, and the request's goroutine returns, which lets
+	// The socket outlives the request: it is set up here, then gets a
+	// goroutine of its own that only reads it, with a shallow stack (see
+	// Gateway.Open), and the request's goroutine returns, which lets
 	// net/http drop the request and its buffers. It ends when either side
 	// closes it. The gateway logs how it failed, if it did: nothing here
 	// waits for it, and a closure that did would keep this request's copy
 	// of the channel alive with the socket.
-	go s.widget.Serve(context.Background(), &row, &ch, wsSocket{conn}, webchat.Client{IP: ip, UserAgent: r.UserAgent()})
+	go s.widget.Open(context.Background(), &row, &ch, wsSocket{conn}, webchat.Client{IP: ip, UserAgent: r.UserAgent()}).Run()
 	return nil
 }
 

@@ -32,11 +32,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return nil // Accept has answered (403 for a foreign origin, 426 otherwise)
 	}
-	// The socket outlives the request: it gets a goroutine of its own, with
-	// a shallow stack, and the request's goroutine returns, which lets
-	// net/http drop the request and its buffers. It ends when either side
-	// closes it. The hub logs how it failed, if it did.
-	go s.hub.Serve(context.Background(), conn, p, after)
+	// The socket outlives the request: it is set up here, then gets a
+	// goroutine of its own that only reads it, with a shallow stack (see
+	// Hub.Open), and the request's goroutine returns, which lets net/http
+	// drop the request and its buffers. It ends when either side closes
+	// it. The hub logs how it failed, if it did.
+	go s.hub.Open(context.Background(), conn, p, after).Run()
 	return nil
 }
 

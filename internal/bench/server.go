@@ -452,7 +452,7 @@ func (r *runner) profile(ctx context.Context, s *server, scenario string, d time
 	err := r.fetchProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), scenario+".cpu.pprof", d)
 	stop()
 	<-finished
-	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap", scenario+".heap.pprof", 0),
+	return errors.Join(err, r.fetchProfile(ctx, s, "/debug/pprof/heap?gc=1", scenario+".heap.pprof", 0),
 		r.fetchProfile(ctx, s, "/debug/pprof/goroutine", scenario+".goroutine.pprof", 0))
 }
 

@@ -126,6 +126,8 @@ type visitor struct {
 	writeM sync.Mutex
 	done   chan struct{}
 	closed atomic.Bool
+	// pongs counts the server's answers to the visitor's pings.
+	pongs atomic.Int32
 	// err is why the visitor gave up, when the bench did not close it.
 	err error
 }
@@ -281,6 +283,8 @@ func (v *visitor) read(conn *websocket.Conn, welcome chan<- error) error {
 				welcome <- nil
 				welcome = nil
 			}
+		case "pong":
+			v.pongs.Add(1)
 		case "synced":
 			// The replay is over: what is still unacknowledged goes again,
 			// with the same client ids (after a reconnection; at first
@@ -404,6 +408,27 @@ func (v *visitor) close() {
 		conn.CloseNow()
 		<-v.done
 	}
+}
+
+// ping sends the widget's ping; the answer is counted in pongs.
+func (v *visitor) ping(ctx context.Context) error {
+	v.mu.Lock()
+	conn := v.conn
+	v.mu.Unlock()
+	return v.write(ctx, conn, map[string]string{"type": "ping"})
+}
+
+// drop ends the visitor without a close handshake: the socket's descriptor
+// is closed at once, as when a browser tab is killed. Thousands of them end
+// in a moment this way, where a close handshake each, waiting for the
+// server's answer, takes minutes.
+func (v *visitor) drop() {
+	v.closed.Store(true)
+	v.mu.Lock()
+	conn := v.conn
+	v.mu.Unlock()
+	conn.CloseNow()
+	<-v.done
 }
 
 // dialVisitors opens n visitor sockets, width at a time; a visitor that

@@ -380,8 +380,9 @@ func (c *client) push(frame []byte) {
 }
 
 // write sends the queued frames until there are none, then returns: an idle
-// socket has no writer. A failed write (the client gone, or too slow to
-// take a frame within WriteTimeout) has closed the socket.
+// socket has no writer. What has queued meanwhile goes out together, in as
+// few network writes as it takes. A failed write (the client gone, or too
+// slow to take a frame within WriteTimeout) has closed the socket.
 func (c *client) write() {
 	for {
 		c.mu.Lock()
@@ -393,13 +394,11 @@ func (c *client) write() {
 			return
 		}
 		c.mu.Unlock()
-		for _, f := range frames {
-			if err := c.conn.Write(websocket.MessageText, f); err != nil {
-				c.mu.Lock()
-				c.closed, c.queue, c.writing = true, nil, false
-				c.mu.Unlock()
-				return
-			}
+		if err := c.conn.WriteAll(websocket.MessageText, frames); err != nil {
+			c.mu.Lock()
+			c.closed, c.queue, c.writing = true, nil, false
+			c.mu.Unlock()
+			return
 		}
 	}
 }
@@ -447,42 +446,76 @@ type eventFrame struct {
 // Serve runs one WebSocket for p until it closes: it replays the events
 // after the sequence the client last saw, then forwards live ones. The
 // agent's presence follows their connections. Cancelling ctx closes the
-// socket (going away). Serve logs the error it returns.
-//
-// The calling goroutine only reads the socket, for as long as it is open:
-// call Serve on a goroutine of its own with a shallow stack (the API returns
-// from the request and leaves the socket to one). Everything that goes
-// deeper, the database and encoding, runs on goroutines that come and go,
-// so an idle socket costs one small stack.
+// socket (going away). Serve logs the error it returns. It is Open, then
+// Run.
 func (h *Hub) Serve(ctx context.Context, conn *Conn, p auth.Principal, after int64) error {
-	defer conn.CloseNow()
-	stop := context.AfterFunc(ctx, func() { conn.Close(websocket.StatusGoingAway, "the server is stopping") })
-	defer stop()
+	return h.Open(ctx, conn, p, after).Run()
+}
+
+// Socket is an agent's WebSocket, opened and ready to Run.
+type Socket struct {
+	h       *Hub
+	ctx     context.Context
+	c       *client
+	stop    func() bool   // stops the watch on ctx, if any
+	started chan struct{} // closed once start has returned with:
+	// registered, whether Run must unregister the client, and what failed.
+	registered bool
+	err        error
+}
+
+// Open sets the socket up (Serve's first half) and starts replaying: call
+// it on the request's goroutine, then Run on a goroutine of its own with a
+// shallow stack: `go h.Open(…).Run()`.
+//
+// Run's goroutine only reads the socket, for as long as it is open, and
+// does nothing deeper: a goroutine's stack stays as large as it ever grew
+// (the collector shrinks one only while it is under a quarter used), so an
+// idle socket's reader keeps the smallest there is. Everything that goes
+// deeper, the database and encoding, runs on goroutines that come and go.
+func (h *Hub) Open(ctx context.Context, conn *Conn, p auth.Principal, after int64) *Socket {
 	conn.SetReadLimit(4 << 10)
-	c := &client{p: p, conn: conn, syncing: true}
-	var registered bool
-	var err error
-	started := make(chan struct{})
+	s := &Socket{h: h, ctx: ctx, c: &client{p: p, conn: conn, syncing: true}, started: make(chan struct{})}
+	if ctx.Done() != nil {
+		s.stop = context.AfterFunc(ctx, func() { conn.Close(websocket.StatusGoingAway, "the server is stopping") })
+	}
 	go func() {
-		defer close(started)
-		if registered, err = h.start(ctx, c, after); err != nil {
+		defer close(s.started)
+		var err error
+		if s.registered, err = h.start(ctx, s.c, after); err != nil {
+			s.err = err
 			conn.CloseNow()
 		}
 	}()
-	h.read(ctx, c)
+	return s
+}
+
+// Run reads the socket until it closes (see Open); then the agent's
+// presence follows, and how it failed, if it did, is logged.
+func (s *Socket) Run() error {
+	s.h.read(s.ctx, s.c)
+	return s.finish()
+}
+
+func (s *Socket) finish() error {
+	h, c := s.h, s.c
+	defer c.conn.CloseNow()
+	if s.stop != nil {
+		defer s.stop()
+	}
 	c.close()
-	<-started
-	if registered {
+	<-s.started
+	if s.registered {
 		if last := h.unregister(c); last {
-			if err := h.presence.Disconnected(context.WithoutCancel(ctx), p); err != nil {
-				h.log.Warn("presence disconnect", "user", p.UserID, "err", err)
+			if err := h.presence.Disconnected(context.WithoutCancel(s.ctx), c.p); err != nil {
+				h.log.Warn("presence disconnect", "user", c.p.UserID, "err", err)
 			}
 		}
 	}
-	if err != nil {
-		h.log.Warn("websocket", "user", p.UserID, "err", err)
+	if s.err != nil {
+		h.log.Warn("websocket", "user", c.p.UserID, "err", s.err)
 	}
-	return err
+	return s.err
 }
 
 // start registers the client, replays what it missed, switches it to live

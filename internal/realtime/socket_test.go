@@ -228,3 +228,210 @@ func TestClientWriterLeavesWhenTheQueueIsEmpty(t *testing.T) {
 		t.Fatalf("closing: %v", err)
 	}
 }
+
+// waitsIdle waits until the socket's reader is back in its shallow wait.
+func waitsIdle(t *testing.T, c *Conn) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.state.Load() != waiting {
+		if time.Now().After(deadline) {
+			t.Fatal("the reader is not waiting for the client")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// An idle socket's reader takes the client's pongs (and answers its pings)
+// and goes back to waiting, without returning anything to its caller; the
+// next message then arrives whole.
+func TestSocketIdleReaderTakesControlFramesAndWaitsAgain(t *testing.T) {
+	c, client := serveOne(t, 0)
+	read := make(chan []byte, 1)
+	go func() {
+		_, data, err := c.Read()
+		if err != nil {
+			t.Error(err)
+		}
+		read <- data
+	}()
+	go client.Read(context.Background()) // answers the server's pings
+	waitsIdle(t, c)
+	for i := range 3 {
+		if err := c.Ping(5 * time.Second); err != nil {
+			t.Fatalf("ping %d: %v", i, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := client.Ping(ctx) // the server answers it
+		cancel()
+		if err != nil {
+			t.Fatalf("the client's ping %d: %v", i, err)
+		}
+		waitsIdle(t, c)
+	}
+	select {
+	case data := <-read:
+		t.Fatalf("Read returned %q, with no message sent", data)
+	default:
+	}
+	client.Write(context.Background(), websocket.MessageText, []byte("hello"))
+	select {
+	case data := <-read:
+		if string(data) != "hello" {
+			t.Fatalf("read %q", data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message did not arrive")
+	}
+}
+
+// A client that answers no ping is found out within the pong timeout while
+// the reader waits.
+func TestSocketSilentClientFailsThePing(t *testing.T) {
+	c, _ := serveOne(t, 0) // the client never reads, so never answers
+	go c.Read()
+	waitsIdle(t, c)
+	start := time.Now()
+	if err := c.Ping(300 * time.Millisecond); err == nil {
+		t.Fatal("a client that never answered passed the ping")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("the ping failed after %v", d)
+	}
+}
+
+// A message sent in fragments, with pauses and a ping between them, is read
+// whole: the reader does not stop waiting halfway through one.
+func TestSocketFragmentedMessageArrivesWhole(t *testing.T) {
+	c, client := serveOne(t, 0)
+	c.SetReadLimit(-1)
+	go func() {
+		w, err := client.Writer(context.Background(), websocket.MessageText)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for _, part := range []string{"one ", "two ", strings.Repeat("x", 5000)} {
+			w.Write([]byte(part))
+			time.Sleep(50 * time.Millisecond)
+		}
+		w.Close()
+	}()
+	_, data, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "one two " + strings.Repeat("x", 5000); string(data) != want {
+		t.Fatalf("read %d bytes, want %d", len(data), len(want))
+	}
+}
+
+// Closing a socket whose reader waits still goes through the close
+// handshake: the client gets the status, the server its answer, promptly,
+// and the reader then returns an error.
+func TestSocketCloseWhileTheReaderWaits(t *testing.T) {
+	c, client := serveOne(t, 0)
+	read := make(chan error, 1)
+	go func() {
+		_, _, err := c.Read()
+		read <- err
+	}()
+	waitsIdle(t, c)
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := client.Read(context.Background())
+		got <- err
+	}()
+	start := time.Now()
+	if err := c.Close(websocket.StatusPolicyViolation, "too slow"); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the close handshake took %v", d)
+	}
+	if err := <-got; websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("the client read %v", err)
+	}
+	select {
+	case err := <-read:
+		if err == nil {
+			t.Fatal("the reader read a message from a closed socket")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader still waits on a closed socket")
+	}
+}
+
+// The frame tracker knows where the client's stream is between messages,
+// whatever pieces it comes in.
+func TestFrameTrackerFindsTheGapsBetweenMessages(t *testing.T) {
+	frame := func(fin bool, op byte, payload int) []byte {
+		b := []byte{op, 0x80}
+		if fin {
+			b[0] |= 0x80
+		}
+		switch {
+		case payload < 126:
+			b[1] |= byte(payload)
+		case payload < 1<<16:
+			b[1] |= 126
+			b = append(b, byte(payload>>8), byte(payload))
+		default:
+			b[1] |= 127
+			b = append(b, 0, 0, 0, 0, byte(payload>>24), byte(payload>>16), byte(payload>>8), byte(payload))
+		}
+		b = append(b, 1, 2, 3, 4) // mask
+		return append(b, make([]byte, payload)...)
+	}
+	steps := []struct {
+		bytes   []byte
+		between bool
+	}{
+		{frame(true, 1, 10), true},      // a text message
+		{frame(true, 0xA, 3), true},     // a pong
+		{frame(false, 1, 200), false},   // a message's first fragment
+		{frame(true, 9, 0), false},      // a ping between its fragments
+		{frame(false, 0, 70000), false}, // more of it
+		{frame(true, 0, 1), true},       // its end
+		{frame(true, 2, 0), true},       // an empty binary message
+	}
+	for _, piece := range []int{1, 3, 64, 1 << 20} {
+		var tr frameTracker
+		for i, st := range steps {
+			for b := st.bytes; len(b) > 0; {
+				k := min(piece, len(b))
+				tr.track(b[:k])
+				b = b[k:]
+				if len(b) > 0 && tr.between() {
+					t.Fatalf("pieces of %d: between messages inside step %d", piece, i)
+				}
+			}
+			if tr.between() != st.between {
+				t.Fatalf("pieces of %d: after step %d between is %v", piece, i, tr.between())
+			}
+		}
+	}
+}
+
+// Messages written together arrive as if written one by one: whole, in
+// order, however many and however large.
+func TestSocketWriteAllSendsEachMessageInOrder(t *testing.T) {
+	c, client := serveOne(t, 0)
+	var msgs [][]byte
+	for i := range 300 {
+		msgs = append(msgs, bytes.Repeat([]byte{byte('a' + i%26)}, []int{0, 10, 200, 5000, 70000}[i%5]))
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- c.WriteAll(websocket.MessageText, msgs) }()
+	for i, want := range msgs {
+		_, got, err := client.Read(context.Background())
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("message %d: %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}

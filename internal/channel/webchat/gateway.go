@@ -129,40 +129,65 @@ const sessionBuffer = 32
 // Serve runs one widget's socket until it closes. The HTTP layer has found
 // the channel (row and ch, which Serve only reads) and checked the Origin.
 // Cancelling ctx closes the socket (going away). Serve logs the error it
-// returns.
-//
-// The calling goroutine only reads the socket, for as long as it is open:
-// call Serve on a goroutine of its own with a shallow stack (the API returns
-// from the request and leaves the socket to one). Frames and the feed's
-// items are handled by a worker goroutine that the session starts when
-// there is something to do and that leaves when there is nothing more, so
-// an idle widget costs one small stack (see session.work). Its frames are on
-// that stack too: Serve takes the channel by pointer, not its 600 bytes by
-// value.
+// returns. It is Open, then Run.
 func (g *Gateway) Serve(ctx context.Context, row *store.Channel, ch *Channel, sock Socket, cl Client) error {
-	defer sock.CloseNow()
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
-		defer stop()
-	}
+	return g.Open(ctx, row, ch, sock, cl).Run()
+}
+
+// Session is a widget's socket, opened and ready to Run.
+type Session session
+
+// Open sets a widget's socket up (Serve's first half): call it on the
+// request's goroutine, then Run on a goroutine of its own, with a shallow
+// stack: `go g.Open(…).Run()`.
+//
+// Run's goroutine only reads the socket, for as long as it is open, and
+// does nothing deeper: a goroutine's stack stays as large as it ever grew
+// (the collector shrinks one only while it is under a quarter used), and an
+// idle widget's reader then keeps the smallest there is, 2 KB. Setting up
+// goes deeper (timers, the channel's shared copy), hence on the request's
+// goroutine. Frames and the feed's items are handled by a worker goroutine
+// that the session starts when there is something to do and that leaves
+// when there is nothing more (see session.work).
+func (g *Gateway) Open(ctx context.Context, row *store.Channel, ch *Channel, sock Socket, cl Client) *Session {
 	site := g.site(row, ch)
 	s := &session{g: g, ctx: ctx, row: &site.row, ch: &site.ch, sock: sock, cl: cl, users: map[int64]string{}, shown: map[int64]bool{}}
 	s.cond.L = &s.qmu
-
+	if ctx.Done() != nil {
+		s.unwatch = context.AfterFunc(ctx, func() { sock.Close(CloseGoingAway, "the server is stopping") })
+	}
 	// The first frame must come within HelloTimeout (and be a hello: the
 	// worker checks).
-	late := time.AfterFunc(g.HelloTimeout, func() { sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String()) })
-	data, err := sock.Read()
-	if !late.Stop() || err != nil {
+	s.late = time.AfterFunc(g.HelloTimeout, func() { sock.Close(CloseNoHello, "no hello within "+g.HelloTimeout.String()) })
+	return (*Session)(s)
+}
+
+// Run reads the socket until it closes (see Open) and logs how it failed,
+// if it did.
+func (r *Session) Run() error {
+	s := (*session)(r)
+	defer s.sock.CloseNow()
+	if s.unwatch != nil {
+		defer s.unwatch()
+	}
+	data, err := s.sock.Read()
+	if !s.late.Stop() || err != nil {
 		return nil // closed, or too late
 	}
+	s.late = nil
 	for s.handOver(data) {
-		if data, err = sock.Read(); err != nil {
+		if data, err = s.sock.Read(); err != nil {
 			break // the socket closed: how sessions end
 		}
 	}
+	return s.finish()
+}
+
+// finish ends the session once its socket has closed, and logs the error
+// that ended it, if any.
+func (s *session) finish() error {
 	if err := s.end(); err != nil {
-		g.log.Warn("webchat: socket failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
+		s.g.log.Warn("webchat: socket failed", "channel", s.row.ID, "visitor", s.visitor.ID, "err", err)
 		return err
 	}
 	return nil
@@ -253,6 +278,9 @@ type session struct {
 	ch   *Channel       // likewise
 	sock Socket
 	cl   Client
+
+	late    *time.Timer // the hello's deadline, until it came
+	unwatch func() bool // stops the watch on Serve's context, if any
 
 	// The session's work, guarded by qmu: the frame the reader has read and
 	// the worker not yet taken (next) (the reader waits on cond to hand over the
