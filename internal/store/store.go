@@ -61,8 +61,6 @@ type DB struct {
 	readStmts, writeStmts *statements
 	// SQLite's writer, several transactions to a commit (groupcommit.go).
 	group *groupCommit
-	// SQLite's WAL checkpoints, beside the writer (checkpoint.go).
-	checkpoints *checkpointer
 }
 
 // Open connects to databaseURL when it is a postgres:// URL, otherwise to
@@ -106,8 +104,7 @@ func open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
-	// The writer leaves checkpoints to the checkpointer (checkpoint.go).
-	write, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(0)")
+	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 	}
@@ -127,16 +124,9 @@ func open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxIdleTime(0)
-	check, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		write.Close()
-		read.Close()
-		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
-	}
-	check.SetMaxOpenConns(1)
 	writeStmts := newStatements(write)
 	return &DB{Engine: SQLite, read: read, write: write, readStmts: newStatements(read), writeStmts: writeStmts,
-		group: newGroupCommit(write, writeStmts), checkpoints: newCheckpointer(check)}, nil
+		group: newGroupCommit(write, writeStmts)}, nil
 }
 
 // Migrate applies the pending migrations of the DB's engine.
@@ -189,9 +179,6 @@ func (db *DB) SetMaxConns(n int) {
 func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
-	}
-	if db.checkpoints != nil {
-		db.checkpoints.close()
 	}
 	if db.readStmts != nil {
 		db.readStmts.close()
