@@ -103,7 +103,10 @@ func open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	path := filepath.Join(dataDir, "atende.db")
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
+		// After a checkpoint lets the log start over, a log that a big
+		// transaction grew (an import, a search index backlog) shrinks back.
+		"&_pragma=journal_size_limit(67108864)"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
