@@ -37,11 +37,7 @@ const lastMessageBatch = 256
 // messages backwards on messages_seq_key (conversation_id, seq), which
 // stops at the first customer-facing one.
 //
-// sqlc cannot pass a list of ids portably (PostgreSQL would take an array,
-// SQLite does not have them), so the statement is built here with one
-// placeholder per id. The number of placeholders is rounded up to a few
-// sizes, padded with 0 (no conversation has it), so the engines and the
-// statement cache see a handful of statements rather than one per length.
+// The ids go into the statement as a list of placeholders (idList).
 //
 // The account is checked with +c.account_id, which keeps SQLite (without
 // statistics: the server never runs ANALYZE) from walking the account's
@@ -64,24 +60,7 @@ func (q *Queries) LastMessages(ctx context.Context, accountID int64, ids []int64
 }
 
 func (q *Queries) lastMessages(ctx context.Context, accountID int64, ids []int64) ([]LastMessage, error) {
-	size := 8
-	for size < len(ids) {
-		size *= 2
-	}
-	args := make([]any, 0, size+1)
-	args = append(args, accountID)
-	var in strings.Builder
-	for i := range size {
-		if i > 0 {
-			in.WriteString(", ")
-		}
-		in.WriteString("$" + strconv.Itoa(i+2))
-		if i < len(ids) {
-			args = append(args, ids[i])
-		} else {
-			args = append(args, int64(0))
-		}
-	}
+	in, args := idList(accountID, ids)
 	query := `SELECT m.conversation_id, m.id, m.direction, m.kind, m.sender_type,
        substr(m.body, 1, ` + strconv.Itoa(LastMessageBodyRunes) + `), m.attachments, m.created_at
 FROM conversations c
@@ -90,7 +69,7 @@ JOIN messages m ON m.id = (
         WHERE l.conversation_id = c.id AND l.direction IN ('in', 'out')
         ORDER BY l.seq DESC
         LIMIT 1)
-WHERE +c.account_id = $1 AND c.id IN (` + in.String() + `)`
+WHERE +c.account_id = $1 AND c.id IN (` + in + `)`
 	rows, err := q.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -105,4 +84,32 @@ WHERE +c.account_id = $1 AND c.id IN (` + in.String() + `)`
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// idList is the placeholders $2, $3, … for ids and the arguments of a
+// statement that takes accountID as $1 and ids in an IN list. sqlc cannot
+// pass a list portably (PostgreSQL would take an array, SQLite has none),
+// so the list is spelled out: its length rounded up to a power of two (at
+// least 8) and padded with 0, which no row has, so the engines and the
+// statement caches see a handful of statements rather than one per length.
+func idList(accountID int64, ids []int64) (placeholders string, args []any) {
+	size := 8
+	for size < len(ids) {
+		size *= 2
+	}
+	args = make([]any, 0, size+2) // room for one more argument after the list
+	args = append(args, accountID)
+	var in strings.Builder
+	for i := range size {
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		in.WriteString("$" + strconv.Itoa(i+2))
+		if i < len(ids) {
+			args = append(args, ids[i])
+		} else {
+			args = append(args, int64(0))
+		}
+	}
+	return in.String(), args
 }

@@ -204,34 +204,14 @@ func (db *DB) ConversationsWithMessage(ctx context.Context, accountID int64, ids
 }
 
 func (db *DB) conversationsWithMessage(ctx context.Context, accountID int64, ids []int64, typed string, matcher *MessageMatcher, hit map[int64]bool) error {
-	// As in LastMessages: one placeholder per id, their number rounded up
-	// to a power of two and padded with 0 (no conversation has it), so the
-	// statement caches see a handful of statements; +account_id keeps
-	// SQLite on the conversation index.
-	size := 8
-	for size < len(ids) {
-		size *= 2
-	}
-	args := make([]any, 0, size+2)
-	args = append(args, accountID)
-	var in strings.Builder
-	for i := range size {
-		if i > 0 {
-			in.WriteString(", ")
-		}
-		in.WriteString("$" + strconv.Itoa(i+2))
-		if i < len(ids) {
-			args = append(args, ids[i])
-		} else {
-			args = append(args, int64(0))
-		}
-	}
-	where := `m.conversation_id IN (` + in.String() + `) AND +m.account_id = $1 AND m.direction <> 'system'`
+	// +account_id keeps SQLite on the conversation index.
+	in, args := idList(accountID, ids)
+	where := `m.conversation_id IN (` + in + `) AND +m.account_id = $1 AND m.direction <> 'system'`
 	if db.Engine == Postgres {
 		args = append(args, db.MessageMatch(typed))
 		rows, err := db.Read().db.QueryContext(ctx, `SELECT DISTINCT m.conversation_id FROM messages m WHERE `+where+`
   AND to_tsvector('portuguese'::regconfig, atende_search_text(m.body))
-      @@ plainto_tsquery('portuguese'::regconfig, atende_search_text($`+strconv.Itoa(size+2)+`))`, args...)
+      @@ plainto_tsquery('portuguese'::regconfig, atende_search_text($`+strconv.Itoa(len(args))+`))`, args...)
 		if err != nil {
 			return err
 		}
