@@ -68,7 +68,7 @@ func TestAnIdleSocketCostsOneGoroutine(t *testing.T) {
 }
 
 // An idle widget socket's goroutine keeps a 4 KiB stack: what it runs while
-// waiting (the API's goroutine, the gateway's Serve, the WebSocket's read)
+// waiting (the API's goroutine, the gateway's Run, the WebSocket's read)
 // fits, and the deep work happens on goroutines that come and go. A frame
 // on the way that grows by a few hundred bytes (a channel passed by value,
 // say) doubles every socket's stack.

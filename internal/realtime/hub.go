@@ -306,7 +306,7 @@ func (h *Hub) PublishTyping(t Typing) error {
 	return h.bus.conn.Publish(subjectTyping+strconv.FormatInt(t.AccountID, 10), data)
 }
 
-// client is one agent's WebSocket. While it idles it costs Serve's
+// client is one agent's WebSocket. While it idles it costs Run's
 // goroutine, blocked reading, and little else: frames to send wait in a
 // queue that a writer goroutine, started by the first of them, drains
 // before it leaves.
@@ -443,15 +443,6 @@ type eventFrame struct {
 	At   time.Time       `json:"at"`
 }
 
-// Serve runs one WebSocket for p until it closes: it replays the events
-// after the sequence the client last saw, then forwards live ones. The
-// agent's presence follows their connections. Cancelling ctx closes the
-// socket (going away). Serve logs the error it returns. It is Open, then
-// Run.
-func (h *Hub) Serve(ctx context.Context, conn *Conn, p auth.Principal, after int64) error {
-	return h.Open(ctx, conn, p, after).Run()
-}
-
 // Socket is an agent's WebSocket, opened and ready to Run.
 type Socket struct {
 	h       *Hub
@@ -464,9 +455,11 @@ type Socket struct {
 	err        error
 }
 
-// Open sets the socket up (Serve's first half) and starts replaying: call
-// it on the request's goroutine, then Run on a goroutine of its own with a
-// shallow stack: `go h.Open(…).Run()`.
+// Open sets up one WebSocket for p and starts replaying the events after
+// the sequence the client last saw; live ones follow. Call it on the
+// request's goroutine, then Run on a goroutine of its own with a shallow
+// stack: `go h.Open(…).Run()`. The agent's presence follows their
+// connections. Cancelling ctx closes the socket (going away).
 //
 // Run's goroutine only reads the socket, for as long as it is open, and
 // does nothing deeper: a goroutine's stack stays as large as it ever grew

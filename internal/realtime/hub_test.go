@@ -81,7 +81,7 @@ func startNode(t *testing.T, db *store.DB, natsURL string, clk clock.Clock, who 
 		}
 		var after int64
 		fmt.Sscan(r.URL.Query().Get("after"), &after)
-		n.hub.Serve(r.Context(), conn, who[r.URL.Query().Get("as")], after)
+		n.hub.Open(r.Context(), conn, who[r.URL.Query().Get("as")], after).Run()
 	}))
 	t.Cleanup(n.ws.Close)
 	return n

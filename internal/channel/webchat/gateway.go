@@ -126,20 +126,14 @@ func (g *Gateway) AllowConnection(ip string) (bool, time.Duration) {
 // events, so a few dozen is plenty.
 const sessionBuffer = 32
 
-// Serve runs one widget's socket until it closes. The HTTP layer has found
-// the channel (row and ch, which Serve only reads) and checked the Origin.
-// Cancelling ctx closes the socket (going away). Serve logs the error it
-// returns. It is Open, then Run.
-func (g *Gateway) Serve(ctx context.Context, row *store.Channel, ch *Channel, sock Socket, cl Client) error {
-	return g.Open(ctx, row, ch, sock, cl).Run()
-}
-
 // Session is a widget's socket, opened and ready to Run.
 type Session session
 
-// Open sets a widget's socket up (Serve's first half): call it on the
-// request's goroutine, then Run on a goroutine of its own, with a shallow
-// stack: `go g.Open(…).Run()`.
+// Open sets a widget's socket up: call it on the request's goroutine, then
+// Run on a goroutine of its own, with a shallow stack: `go g.Open(…).Run()`.
+// The HTTP layer has found the channel (row and ch, which the session only
+// reads) and checked the Origin. Cancelling ctx closes the socket (going
+// away).
 //
 // Run's goroutine only reads the socket, for as long as it is open, and
 // does nothing deeper: a goroutine's stack stays as large as it ever grew
@@ -280,7 +274,7 @@ type session struct {
 	cl   Client
 
 	late    *time.Timer // the hello's deadline, until it came
-	unwatch func() bool // stops the watch on Serve's context, if any
+	unwatch func() bool // stops the watch on Open's context, if any
 
 	// The session's work, guarded by qmu: the frame the reader has read and
 	// the worker not yet taken (next) (the reader waits on cond to hand over the
@@ -293,7 +287,7 @@ type session struct {
 	running bool          // a worker goroutine is at work
 	ended   bool          // the socket closed or failed: no more work
 	exited  chan struct{} // closed when the worker leaves, if end waits for it
-	err     error         // what failed, for Serve to report
+	err     error         // what failed, for Run to report
 
 	// The rest is the worker's.
 	greeted  bool // the first frame was handled
@@ -454,7 +448,7 @@ func (s *session) close(code int, reason string) error {
 }
 
 // fail ends the session: the socket closes, the reader stops, and err (nil
-// for a session closed on purpose) is what Serve reports.
+// for a session closed on purpose) is what Run reports.
 func (s *session) fail(err error) {
 	s.qmu.Lock()
 	if !s.ended {
