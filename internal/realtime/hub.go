@@ -512,7 +512,7 @@ func (s *Socket) finish() error {
 }
 
 // start registers the client, replays what it missed, switches it to live
-// events and starts pinging it. registered says whether Serve must
+// events and starts pinging it. registered says whether Run must
 // unregister it.
 func (h *Hub) start(ctx context.Context, c *client, after int64) (registered bool, err error) {
 	v, err := h.viewer(ctx, c.p)
