@@ -336,6 +336,9 @@ func (s *agentSocket) close() {
 	<-s.done
 }
 
+func (s *agentSocket) failed() bool   { return s.err != nil }
+func (s *agentSocket) answers() int32 { return s.pongs.Load() }
+
 // ping sends the agent socket's ping (a frame of the protocol, answered
 // with pong); the answer is counted in pongs.
 func (s *agentSocket) ping(ctx context.Context) error {

@@ -190,14 +190,19 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	// The sockets end without close handshakes, many at once: one by one,
 	// each waiting for the server's answer while it tells the agents who
 	// left, closing 20,000 took ten minutes.
+	held := make([]heldSocket, 0, len(vs)+len(sockets))
+	for _, v := range vs {
+		held = append(held, v)
+	}
+	for _, sock := range sockets {
+		if sock != nil {
+			held = append(held, sock)
+		}
+	}
 	defer func() {
 		closing := time.Now()
-		parallel(context.WithoutCancel(ctx), len(vs)+len(sockets), 64, func(_ context.Context, i int) error {
-			if i < len(vs) {
-				vs[i].drop()
-			} else if sock := sockets[i-len(vs)]; sock != nil {
-				sock.drop()
-			}
+		parallel(context.WithoutCancel(ctx), len(held), 64, func(_ context.Context, i int) error {
+			held[i].drop()
 			return nil
 		})
 		r.log.printf("closed the sockets in %.1f s", time.Since(closing).Seconds())
@@ -267,7 +272,7 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 	}
 	// The sockets that idled must still work: each is pinged once its
 	// figures are read, and its answer awaited.
-	res.Unanswered = pingAll(ctx, vs, sockets)
+	res.Unanswered = pingAll(ctx, held)
 	if res.Unanswered > 0 {
 		res.Errors += res.Unanswered
 		res.note("%d sockets did not answer a ping within %v after the hold", res.Unanswered, pingWait)
@@ -281,45 +286,36 @@ func runConnections(ctx context.Context, r *runner, args []string) (result, erro
 // pingWait is how long pingAll waits for the answers.
 const pingWait = 30 * time.Second
 
-// pingAll pings every open socket and returns how many did not answer
-// within pingWait.
-func pingAll(ctx context.Context, vs []*visitor, agents []*agentSocket) int {
-	var open []*agentSocket
-	for _, s := range agents {
-		if s != nil && s.err == nil {
+// heldSocket is a socket the scenario holds open, a visitor's or an
+// agent's: what it does to each alike.
+type heldSocket interface {
+	failed() bool
+	// ping sends the protocol's ping; answers counts the pongs so far.
+	ping(ctx context.Context) error
+	answers() int32
+	// drop ends the socket without a close handshake.
+	drop()
+}
+
+// pingAll pings every socket still open and returns how many did not
+// answer within pingWait.
+func pingAll(ctx context.Context, held []heldSocket) int {
+	var open []heldSocket
+	var before []int32
+	for _, s := range held {
+		if !s.failed() {
 			open = append(open, s)
+			before = append(before, s.answers())
 		}
 	}
-	var live []*visitor
-	for _, v := range vs {
-		if v.err == nil {
-			live = append(live, v)
-		}
-	}
-	before := make([]int32, len(live)+len(open))
-	for i, v := range live {
-		before[i] = v.pongs.Load()
-	}
-	for i, s := range open {
-		before[len(live)+i] = s.pongs.Load()
-	}
-	parallel(ctx, len(live)+len(open), 64, func(ctx context.Context, i int) error {
-		if i < len(live) {
-			live[i].ping(ctx)
-		} else {
-			open[i-len(live)].ping(ctx)
-		}
+	parallel(ctx, len(open), 64, func(ctx context.Context, i int) error {
+		open[i].ping(ctx)
 		return nil
 	})
 	unanswered := func() int {
 		n := 0
-		for i, v := range live {
-			if v.pongs.Load() == before[i] {
-				n++
-			}
-		}
 		for i, s := range open {
-			if s.pongs.Load() == before[len(live)+i] {
+			if s.answers() == before[i] {
 				n++
 			}
 		}

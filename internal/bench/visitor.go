@@ -410,6 +410,9 @@ func (v *visitor) close() {
 	}
 }
 
+func (v *visitor) failed() bool   { return v.err != nil }
+func (v *visitor) answers() int32 { return v.pongs.Load() }
+
 // ping sends the widget's ping; the answer is counted in pongs.
 func (v *visitor) ping(ctx context.Context) error {
 	v.mu.Lock()
